@@ -1,0 +1,5 @@
+"""Allow `python -m practicebase`."""
+
+from practicebase.cli import main
+
+raise SystemExit(main())

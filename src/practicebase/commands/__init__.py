@@ -1,0 +1,1 @@
+"""One module per `practicebase` subcommand: parse arguments, call the core, print."""

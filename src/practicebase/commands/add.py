@@ -1,0 +1,18 @@
+"""`practicebase add`."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "add (not yet built)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    from practicebase.commands.common import err
+
+    err("practicebase add: not yet built")
+    return 2

@@ -1,0 +1,18 @@
+"""`practicebase export`."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "export (not yet built)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    from practicebase.commands.common import err
+
+    err("practicebase export: not yet built")
+    return 2

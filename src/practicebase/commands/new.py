@@ -1,0 +1,18 @@
+"""`practicebase new`."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "new (not yet built)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    from practicebase.commands.common import err
+
+    err("practicebase new: not yet built")
+    return 2

@@ -1,0 +1,18 @@
+"""`practicebase report`."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "report (not yet built)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    from practicebase.commands.common import err
+
+    err("practicebase report: not yet built")
+    return 2

@@ -1,0 +1,18 @@
+"""`practicebase search`."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "search (not yet built)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    from practicebase.commands.common import err
+
+    err("practicebase search: not yet built")
+    return 2

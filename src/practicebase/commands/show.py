@@ -1,0 +1,18 @@
+"""`practicebase show`."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "show (not yet built)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    from practicebase.commands.common import err
+
+    err("practicebase show: not yet built")
+    return 2
