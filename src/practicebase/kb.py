@@ -42,7 +42,7 @@ def locate(
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> KnowledgeBase:
-    """Find the root: `explicit`, else $PRACTICEBASE_ROOT, else nearest folder up with `entries/`."""
+    """Find the root: `explicit`, else $PRACTICEBASE_ROOT, else nearest folder up with entries/."""
     environ = os.environ if environ is None else environ
     if explicit is not None:
         return _checked(Path(explicit), "--root")
