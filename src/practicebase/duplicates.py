@@ -1,0 +1,337 @@
+"""Duplicate warnings: an entry that looks like a different existing entry.
+
+So a force updates an existing write-up rather than adding a second one, `validate` and
+`add` warn (never fail, unless `--strict`) when an entry is very similar to an entry with a
+different id. Two measures, both cheap and documented in docs/sharing.md:
+
+- Title: titles are normalised (case, punctuation, accents and stop words dropped; American
+  spellings and acronym expansions folded, so "Prevent Case Management clinic" and
+  "PCM clinic" match). Similar when the word sets' Jaccard similarity is at least
+  `TITLE_WORDS_THRESHOLD` or the normalised strings' `difflib` ratio is at least
+  `TITLE_RATIO_THRESHOLD`.
+- Content: the sets of content words (3+ letters, stop words dropped, spellings folded) of
+  summary and body. Similar when their Jaccard similarity is at least `CONTENT_THRESHOLD`
+  and each has at least `CONTENT_MIN_WORDS` words.
+
+Candidates come from a word-to-entry map using each entry's rarest words, so checking one
+entry against 10,000 compares only a handful. Existing entries come from the caller
+(`existing=`, e.g. what `validate` already loaded), else the search index when present
+(titles, and content of the entries search finds for the title), else the entry files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from practicebase.entry import Entry, Problem
+from practicebase.kb import KnowledgeBase
+from practicebase.vocabulary import Vocabulary
+
+TITLE_WORDS_THRESHOLD = 0.8
+TITLE_RATIO_THRESHOLD = 0.9
+CONTENT_THRESHOLD = 0.6
+CONTENT_MIN_WORDS = 20
+
+STOP_WORDS = frozenset(
+    """a an and are as at be been but by can for from has have in into is it its of on or our
+    so that the their them then there these they this to was we were which who will with
+    not no all any also more most other some such than very how what when where why you your
+    new using use used about after before over under between within across per via""".split()  # noqa: SIM905
+)
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class _Doc:
+    """One entry reduced to what the comparison needs."""
+
+    id: str
+    path: str
+    title_words: frozenset[str]
+    title_text: str
+    content_words: frozenset[str] | None  # None when the content is not known
+
+
+class _Normaliser:
+    """Folds text to comparable words using the vocabulary's spellings and acronyms."""
+
+    def __init__(self, vocabulary: Vocabulary | None):
+        self.variants: dict[str, str] = {}
+        self.expansions: list[tuple[str, str]] = []
+        if vocabulary is not None:
+            for british, american in vocabulary.spelling_variants.items():
+                self.variants[american.casefold()] = british.casefold()
+            for acronym, expansion in vocabulary.acronyms.items():
+                words = " ".join(_WORD.findall(_fold(expansion)))
+                if len(words.split()) > 1:
+                    self.expansions.append((words, acronym.casefold()))
+            # Longest first so "counter terrorism local profile" wins over "counter terrorism".
+            self.expansions.sort(key=lambda pair: -len(pair[0]))
+
+    def words(self, text: str, *, min_length: int = 1) -> list[str]:
+        joined = " " + " ".join(_WORD.findall(_fold(text))) + " "
+        for expansion, acronym in self.expansions:
+            if expansion in joined:
+                joined = joined.replace(f" {expansion} ", f" {acronym} ")
+                joined = joined.replace(f" {expansion}s ", f" {acronym} ")
+        result = []
+        for word in joined.split():
+            word = self._spelling(word)
+            if word not in STOP_WORDS and len(word) >= min_length:
+                result.append(word)
+        return result
+
+    def _spelling(self, word: str) -> str:
+        """Fold American spellings to British (both sides alike, so only consistency matters)."""
+        word = self.variants.get(word, word)
+        for american, british in _SUFFIXES:
+            if word.endswith(american) and len(word) > len(american) + 2:
+                return word[: -len(american)] + british
+        return word
+
+
+_SUFFIXES = (
+    ("izations", "isations"),
+    ("ization", "isation"),
+    ("izing", "ising"),
+    ("ized", "ised"),
+    ("izes", "ises"),
+    ("ize", "ise"),
+    ("yzed", "ysed"),
+    ("yze", "yse"),
+    ("iors", "iours"),
+    ("ior", "iour"),
+    ("enters", "entres"),
+    ("enter", "entre"),
+)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def duplicate_warnings(
+    kb: KnowledgeBase,
+    entries: Sequence[Entry],
+    *,
+    existing: Iterable[Entry] | None = None,
+) -> list[Problem]:
+    """Warnings for each of `entries` that is very similar to an entry with a different id.
+
+    `existing` is the knowledge base's entries when the caller has them already; otherwise
+    they are read from the index or the entry files. The entries being checked are compared
+    with each other too. An entry with the same id (case-insensitively) as an existing one is
+    an update of it, not a duplicate. Never raises: when nothing can be read, returns [].
+    """
+    try:
+        vocabulary = kb.vocabulary
+    except Exception:  # a broken vocabulary.yaml is reported elsewhere
+        vocabulary = None
+    norm = _Normaliser(vocabulary)
+    try:
+        new_docs = [_doc(kb, norm, entry) for entry in entries]
+    except Exception:
+        return []
+    if not new_docs:
+        return []
+    if existing is not None:
+        corpus = [_doc(kb, norm, entry) for entry in existing]
+    else:
+        corpus = _corpus_from_index(kb, norm, entries) or _corpus_from_files(kb, norm)
+    by_id: dict[str, _Doc] = {doc.id.casefold(): doc for doc in corpus}
+    for doc in new_docs:
+        by_id[doc.id.casefold()] = doc
+    matcher = _Matcher(list(by_id.values()))
+    problems: list[Problem] = []
+    for entry, doc in zip(entries, new_docs, strict=True):
+        problems.extend(matcher.warnings(entry, doc))
+    return problems
+
+
+def _display_path(kb: KnowledgeBase, path: Path | str | None, fallback: str) -> str:
+    if path is None:
+        return fallback
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(kb.root.resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def _doc(kb: KnowledgeBase, norm: _Normaliser, entry: Entry) -> _Doc:
+    title_words = norm.words(entry.title)
+    content = norm.words(f"{entry.summary}\n{entry.body}", min_length=3)
+    return _Doc(
+        id=entry.id,
+        path=_display_path(kb, entry.path, entry.id),
+        title_words=frozenset(title_words),
+        title_text=" ".join(title_words),
+        content_words=frozenset(content),
+    )
+
+
+def _corpus_from_files(kb: KnowledgeBase, norm: _Normaliser) -> list[_Doc]:
+    try:
+        from practicebase.store import load_all
+
+        loaded = load_all(kb)
+    except Exception:
+        return []
+    return [_doc(kb, norm, item.entry) for item in loaded if item.entry is not None]
+
+
+def _corpus_from_index(
+    kb: KnowledgeBase, norm: _Normaliser, entries: Sequence[Entry]
+) -> list[_Doc] | None:
+    """Titles of every indexed entry, with content for those search finds for the titles."""
+    if not kb.index_dir.is_dir():
+        return None
+    try:
+        from practicebase.search import Searcher, SearchRequest
+
+        searcher = Searcher(kb)
+    except Exception:
+        return None
+    try:
+        titles = searcher.titles()
+        full: dict[str, Entry] = {}
+        for entry in entries:
+            words = norm.words(entry.title, min_length=3)
+            if not words:
+                continue
+            request = SearchRequest(
+                text=" ".join(words[:8]), limit=5, with_facets=False, with_snippets=False
+            )
+            for hit in searcher.search(request).hits:
+                if hit.id not in full:
+                    found = searcher.entry(hit.id)
+                    if found is not None:
+                        full[hit.id] = found
+        docs = [_doc(kb, norm, entry) for entry in full.values()]
+        for entry_id, title in titles:
+            if entry_id not in full:
+                words = norm.words(title)
+                path = _index_path(kb, entry_id)
+                docs.append(_Doc(entry_id, path, frozenset(words), " ".join(words), None))
+        return docs
+    except Exception:
+        return None
+    finally:
+        with contextlib.suppress(Exception):
+            searcher.close()
+
+
+def _index_path(kb: KnowledgeBase, entry_id: str) -> str:
+    for form in ("md", "yaml", "yml"):
+        matches = list(kb.entries_dir.glob(f"*/{entry_id}.{form}"))
+        if matches:
+            return _display_path(kb, matches[0], entry_id)
+    return entry_id
+
+
+class _Matcher:
+    """Finds similar documents through word-to-document maps of titles and content."""
+
+    def __init__(self, docs: list[_Doc]):
+        self.docs = docs
+        self.title_index = _inverted(doc.title_words for doc in docs)
+        self.content_index = _inverted(doc.content_words or frozenset() for doc in docs)
+
+    def warnings(self, entry: Entry, doc: _Doc) -> list[Problem]:
+        own_id = doc.id.casefold()
+        where = str(entry.path) if entry.path is not None else entry.id
+        problems: list[Problem] = []
+        seen: set[str] = set()
+        for other, how in self._similar(doc):
+            if other.id.casefold() == own_id or other.id in seen:
+                continue
+            seen.add(other.id)
+            problems.append(
+                Problem(
+                    path=where,
+                    line=None,
+                    severity="warning",
+                    field=None if how.startswith("content") else "title",
+                    message=(
+                        f"very similar to existing entry '{other.id}' ({other.path}): "
+                        f"{_reason(how)}; update that entry instead of adding a new one, "
+                        "or make the difference clear"
+                    ),
+                )
+            )
+        return problems
+
+    def _similar(self, doc: _Doc) -> Iterable[tuple[_Doc, str]]:
+        for index in _candidates(self.title_index, doc.title_words, TITLE_WORDS_THRESHOLD, 2):
+            other = self.docs[index]
+            if other is doc:
+                continue
+            if doc.title_text and doc.title_text == other.title_text:
+                yield other, "same title"
+            elif _jaccard(doc.title_words, other.title_words) >= TITLE_WORDS_THRESHOLD or (
+                difflib.SequenceMatcher(None, doc.title_text, other.title_text).ratio()
+                >= TITLE_RATIO_THRESHOLD
+            ):
+                yield other, "title"
+        words = doc.content_words
+        if not words or len(words) < CONTENT_MIN_WORDS:
+            return
+        for index in _candidates(self.content_index, words, CONTENT_THRESHOLD, 1):
+            other = self.docs[index]
+            if other is doc or not other.content_words:
+                continue
+            if len(other.content_words) < CONTENT_MIN_WORDS:
+                continue
+            score = _jaccard(words, other.content_words)
+            if score >= CONTENT_THRESHOLD:
+                yield other, f"content:{score:.2f}"
+
+
+def _reason(how: str) -> str:
+    if how == "same title":
+        return "same title"
+    if how == "title":
+        return "near-same title"
+    score = how.split(":", 1)[1]
+    return f"{float(score):.0%} of summary and body words shared"
+
+
+def _inverted(word_sets: Iterable[frozenset[str]]) -> dict[str, list[int]]:
+    index: dict[str, list[int]] = {}
+    for position, words in enumerate(word_sets):
+        for word in words:
+            index.setdefault(word, []).append(position)
+    return index
+
+
+def _candidates(
+    index: dict[str, list[int]], words: frozenset[str], threshold: float, slack: int
+) -> set[int]:
+    """Documents sharing one of the rarest words of `words` (prefix filtering for Jaccard).
+
+    Any set with Jaccard similarity >= threshold shares at least one of the
+    `len - ceil(threshold * len) + 1` rarest words; `slack` extra words tolerate a typo.
+    """
+    if not words:
+        return set()
+    ranked = sorted(words, key=lambda w: (len(index.get(w, ())), w))
+    prefix = len(ranked) - math.ceil(threshold * len(ranked)) + slack
+    found: set[int] = set()
+    for word in ranked[: max(1, prefix)]:
+        found.update(index.get(word, ()))
+    return found

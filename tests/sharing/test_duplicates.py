@@ -1,0 +1,151 @@
+"""Duplicate warnings: a near copy warns, an unrelated entry does not."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from practicebase.duplicates import duplicate_warnings
+
+GP_BODY = """## Problem
+
+GP practices in Kirklees made almost no Prevent referrals and those that arrived were late,
+thin and hard to triage because practice staff did not know what information mattered.
+
+## What we did
+
+We trained practice managers in twelve surgeries, wrote a one page referral guide with the
+clinical commissioning group, and set up a shared inbox monitored by the Prevent triage team.
+
+## Outcomes
+
+Referrals from general practice doubled over eighteen months and fewer needed follow up calls.
+
+## Evaluation
+
+A local comparison of referral quality scores before and after the training sessions.
+
+## Lessons learned
+
+Practice managers, not doctors, were the right first audience. Repeat the sessions yearly.
+
+## How to adopt
+
+Ask the contact for the guide, the slide deck and the inbox handling procedure.
+"""
+
+RAIL_BODY = """## Problem
+
+Station staff saw worrying behaviour on trains and platforms but had no route to report it.
+
+## What we did
+
+Short briefings at depots, pocket cards with a phone number, and a named sergeant per route.
+
+## Outcomes
+
+Calls from rail employees rose and two individuals were safeguarded through Channel.
+
+## Evaluation
+
+None yet beyond counting calls received.
+
+## Lessons learned
+
+Shift patterns make classroom training impossible; ten minute toolbox talks work better.
+
+## How to adopt
+
+Borrow our pocket card design and agree a single number with your control room.
+"""
+
+
+def test_near_copy_with_same_title_warns_naming_existing(kb, make_entry):
+    old = make_entry(
+        "gp-practice-referral-pathway",
+        title="GP practice referral pathway",
+        body=GP_BODY,
+        path=kb.entries_dir / "west-yorkshire" / "gp-practice-referral-pathway.md",
+    )
+    new = make_entry(
+        "gp-referral-pathway-2",
+        title="GP Practice Referral Pathway!",
+        forces=("kent",),
+        body=GP_BODY.replace("Kirklees", "Medway"),
+        path=Path("/tmp/incoming/gp-referral-pathway-2.md"),
+    )
+    problems = duplicate_warnings(kb, [new], existing=[old])
+    assert problems, "a near copy must warn"
+    assert all(p.severity == "warning" for p in problems)
+    assert len(problems) == 1  # one warning per existing entry
+    assert problems[0].field == "title"
+    assert "gp-practice-referral-pathway" in problems[0].message
+    assert "entries/west-yorkshire/gp-practice-referral-pathway.md" in problems[0].message
+    assert problems[0].path == "/tmp/incoming/gp-referral-pathway-2.md"
+
+
+def test_copied_body_under_a_new_title_warns_on_content(kb, make_entry):
+    old = make_entry("gp-practice-referral-pathway", title="GP referral pathway", body=GP_BODY)
+    new = make_entry("surgery-outreach", title="Surgery outreach scheme", body=GP_BODY)
+    problems = duplicate_warnings(kb, [new], existing=[old])
+    assert len(problems) == 1
+    assert problems[0].field is None
+    assert "words shared" in problems[0].message
+
+
+def test_american_spelling_and_acronym_expansion_still_match_title(kb, make_entry):
+    old = make_entry("pcm-review-clinic", title="PCM review clinic for radicalisation cases")
+    new = make_entry(
+        "pcm-clinic-2", title="Prevent Case Management review clinic for radicalization cases"
+    )
+    problems = duplicate_warnings(kb, [new], existing=[old])
+    assert [p.field for p in problems] == ["title"]
+
+
+def test_unrelated_entry_does_not_warn(kb, make_entry):
+    old = make_entry(
+        "gp-practice-referral-pathway", title="GP practice referral pathway", body=GP_BODY
+    )
+    new = make_entry("rail-staff-awareness", title="Rail staff awareness briefings", body=RAIL_BODY)
+    assert duplicate_warnings(kb, [new], existing=[old]) == []
+
+
+def test_same_id_is_an_update_not_a_duplicate(kb, make_entry):
+    old = make_entry(
+        "gp-practice-referral-pathway", title="GP practice referral pathway", body=GP_BODY
+    )
+    new = make_entry(
+        "GP-Practice-Referral-Pathway", title="GP practice referral pathway", body=GP_BODY
+    )
+    assert duplicate_warnings(kb, [new], existing=[old]) == []
+
+
+def test_entries_in_one_batch_are_compared_with_each_other(kb, make_entry):
+    one = make_entry("triage-desk-a", title="Referral triage desk")
+    two = make_entry("triage-desk-b", title="Referral triage desk")
+    problems = duplicate_warnings(kb, [one, two], existing=[])
+    assert {p.path for p in problems} == {"triage-desk-a", "triage-desk-b"}
+
+
+def test_empty_and_odd_input_never_raises(kb, make_entry):
+    assert duplicate_warnings(kb, []) == []
+    odd = make_entry("odd-one", title="!!! ???", summary="", body="")
+    assert duplicate_warnings(kb, [odd], existing=[odd, make_entry("x-1", title="")]) == []
+
+
+def test_cheap_on_ten_thousand_entries(kb, make_entry):
+    words = [f"w{i}" for i in range(3000)]
+    existing = [
+        make_entry(
+            f"entry-{i}",
+            title=f"Prevent {words[i % 3000]} {words[(i * 7) % 3000]} scheme {i}",
+            summary=" ".join(words[(i * 13 + k) % 3000] for k in range(40)),
+            body="",
+        )
+        for i in range(10_000)
+    ]
+    new = make_entry("fresh-one", title="Prevent w5 w35 scheme 5", body="")
+    start = time.perf_counter()
+    problems = duplicate_warnings(kb, [new], existing=existing)
+    assert time.perf_counter() - start < 5
+    assert any("entry-5'" in p.message for p in problems)
