@@ -1,18 +1,390 @@
-"""`practicebase report`."""
+"""`practicebase report coverage|due|stats`: where practice is, what needs review, counts."""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import json
+import textwrap
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING
 
-HELP = "report (not yet built)"
+if TYPE_CHECKING:
+    from practicebase.coverage import Coverage
+    from practicebase.kb import KnowledgeBase
+    from practicebase.reports import DueItem, DueReport, LoadedEntries, Stats
+
+HELP = "reports: coverage of themes by force, entries due for review, statistics"
+
+WIDTH = 80
+DEFAULT_WITHIN = 30
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {value}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.epilog = "Run `practicebase report REPORT --help` for each report's options."
+    reports = parser.add_subparsers(dest="report", metavar="REPORT", required=True)
+
+    coverage = reports.add_parser(
+        "coverage",
+        help="forces x themes matrix of entry counts, with gaps",
+        description="The number of entries each force has on each theme, with totals, the "
+        "forces with no entries and the themes few forces contribute to. A joint entry counts "
+        "for each of its forces; totals count entries.",
+    )
+    coverage.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    coverage.add_argument(
+        "--transpose", action="store_true", help="table: themes as rows, forces as columns"
+    )
+    coverage.add_argument(
+        "--min-forces",
+        type=_non_negative,
+        default=2,
+        metavar="N",
+        help="list themes with fewer than N contributing forces (default 2)",
+    )
+
+    due = reports.add_parser(
+        "due",
+        help="entries past or near their review date, by force, with the contact",
+        description="Entries whose review date is on or before today + DAYS, grouped by force "
+        "with the contact to chase. Exit status: 0 when nothing is due, 1 when some entries "
+        "are due, 2 on a usage error.",
+    )
+    due.add_argument(
+        "--within",
+        type=_non_negative,
+        default=DEFAULT_WITHIN,
+        metavar="DAYS",
+        help=f"include entries due within DAYS days (default {DEFAULT_WITHIN}; 0: due now)",
+    )
+    due.add_argument("--force", metavar="ID", help="only this force (id, name or alias)")
+    due.add_argument(
+        "--today", type=_iso_date, metavar="YYYY-MM-DD", help="count from this date (testing)"
+    )
+    due.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    stats = reports.add_parser(
+        "stats",
+        help="counts by force, theme, stage, outcome, status, classification, quarter",
+        description="Counts of entries by force, theme, stage, outcome, status and "
+        "classification, and per quarter of `started` and `last_reviewed` dates.",
+    )
+    stats.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    stats.add_argument(
+        "--today", type=_iso_date, metavar="YYYY-MM-DD", help="date for 'due' counts (testing)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from practicebase.commands.common import err
+    from practicebase.commands.common import knowledge_base
 
-    err("practicebase report: not yet built")
-    return 2
+    kb = knowledge_base(args)
+    handlers: dict[str, Callable[[argparse.Namespace, KnowledgeBase], int]] = {
+        "coverage": _coverage,
+        "due": _due,
+        "stats": _stats,
+    }
+    return handlers[args.report](args, kb)
+
+
+def _load(kb: KnowledgeBase) -> LoadedEntries:
+    from practicebase.commands.common import err
+    from practicebase.reports import load_entries
+
+    loaded = load_entries(kb)
+    if loaded.skipped:
+        err(
+            f"note: {len(loaded.skipped)} file(s) with errors left out "
+            "(run `practicebase validate` to see why)"
+        )
+    return loaded
+
+
+# coverage ---------------------------------------------------------------------------------
+
+
+def _coverage(args: argparse.Namespace, kb: KnowledgeBase) -> int:
+    from practicebase.commands.common import out
+    from practicebase.coverage import build_coverage
+
+    entries = _load(kb).entries
+    cov = build_coverage(
+        ((e.forces, e.themes) for e in entries), kb.vocabulary, min_forces=args.min_forces
+    )
+    if args.format == "json":
+        out(json.dumps(coverage_json(cov), indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        out(coverage_csv(cov).rstrip("\n"))
+    else:
+        out(coverage_table(cov, transpose=args.transpose))
+    return 0
+
+
+def coverage_json(cov: Coverage) -> dict[str, object]:
+    """The documented JSON structure of `report coverage --format json`."""
+    return {
+        "themes": list(cov.themes),
+        "rows": [
+            {
+                "force": f,
+                "counts": dict(zip(cov.themes, cov.row(f), strict=True)),
+                "total": cov.force_totals[f],
+            }
+            for f in cov.forces
+        ],
+        "theme_totals": cov.theme_totals,
+        "theme_force_counts": cov.theme_force_counts,
+        "total": cov.total,
+        "forces_without_entries": list(cov.forces_without_entries),
+        "min_forces": cov.min_forces,
+        "themes_with_fewer_forces": list(cov.thin_themes),
+    }
+
+
+def coverage_csv(cov: Coverage) -> str:
+    """One row per force id, one column per theme id, then `total`; then a `total` row and a
+    `forces` row (contributing forces per theme)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["force", *cov.themes, "total"])
+    for force in cov.forces:
+        writer.writerow([force, *cov.row(force), cov.force_totals[force]])
+    writer.writerow(["total", *(cov.theme_totals[t] for t in cov.themes), cov.total])
+    writer.writerow(["forces", *(cov.theme_force_counts[t] for t in cov.themes), ""])
+    return buffer.getvalue()
+
+
+def short_codes(ids: Sequence[str]) -> dict[str, str]:
+    """Short unique upper-case codes for ids: initials of hyphenated parts, else 3 letters."""
+    codes: dict[str, str] = {}
+    used: set[str] = set()
+    for item in ids:
+        parts = [p for p in item.split("-") if p and p != "and"]
+        base = "".join(p[0] for p in parts[:3]) if len(parts) > 1 else item[:3]
+        base = base.upper() or "?"
+        code, n = base, 2
+        while code in used:
+            code, n = f"{base}{n}", n + 1
+        used.add(code)
+        codes[item] = code
+    return codes
+
+
+def coverage_table(cov: Coverage, *, transpose: bool = False) -> str:
+    """The matrix as 80-column text panels with short column codes and a legend.
+
+    Rows are the forces (or themes, transposed) that have entries; columns are split into
+    as many panels as needed to fit. Forces with no entries and thin themes follow.
+    """
+    if cov.total == 0:
+        return "No valid entries: nothing to count."
+    if transpose:
+        rows = [t for t in cov.themes if cov.theme_totals.get(t)]
+        columns = [f for f in cov.forces if cov.force_totals.get(f)]
+        cell = lambda row, col: cov.count(col, row)  # noqa: E731
+        row_total = cov.theme_totals
+        col_total = cov.force_totals
+        row_title, col_title = "theme", "force"
+    else:
+        rows = [f for f in cov.forces if cov.force_totals.get(f)]
+        columns = list(cov.themes)
+        cell = lambda row, col: cov.count(row, col)  # noqa: E731
+        row_total = cov.force_totals
+        col_total = cov.theme_totals
+        row_title, col_title = "force", "theme"
+    codes = short_codes(columns)
+    label_width = min(max(len(r) for r in [*rows, row_title, "entries"]), 26)
+    cell_width = max(3, *(len(c) for c in codes.values())) + 1
+    per_panel = max(1, (WIDTH - label_width - 7) // cell_width)
+    lines: list[str] = [
+        f"Coverage: {cov.total} entries; {len(rows)} {row_title}s have entries.",
+        "A joint entry counts for each of its forces; '.' is none.",
+    ]
+    for start in range(0, len(columns), per_panel):
+        panel = columns[start : start + per_panel]
+        lines.append("")
+        lines.append(
+            f"{row_title:<{label_width}}"
+            + "".join(f"{codes[c]:>{cell_width}}" for c in panel)
+            + f"{'total':>7}"
+        )
+        for row in rows:
+            cells = "".join(f"{(cell(row, c) or '.')!s:>{cell_width}}" for c in panel)
+            lines.append(f"{_fit(row, label_width)}{cells}{row_total[row]:>7}")
+        lines.append(
+            f"{'entries':<{label_width}}"
+            + "".join(f"{col_total[c]:>{cell_width}}" for c in panel)
+            + f"{cov.total:>7}"
+        )
+    lines.append("")
+    lines.append(f"{col_title.capitalize()} codes:")
+    legend = [f"{codes[c]}={c}" for c in columns]
+    lines.extend(textwrap.wrap("  ".join(legend), WIDTH, break_on_hyphens=False))
+    lines.append("")
+    none = cov.forces_without_entries
+    lines.append(f"Forces with no entries ({len(none)}):")
+    lines.extend(textwrap.wrap(", ".join(none) or "none", WIDTH, break_on_hyphens=False))
+    lines.append("")
+    thin = cov.thin_themes
+    lines.append(f"Themes with fewer than {cov.min_forces} contributing forces ({len(thin)}):")
+    thin_text = ", ".join(f"{t} ({cov.theme_force_counts[t]})" for t in thin) or "none"
+    lines.extend(textwrap.wrap(thin_text, WIDTH, break_on_hyphens=False))
+    return "\n".join(lines)
+
+
+def _fit(text: str, width: int) -> str:
+    return f"{text:<{width}}" if len(text) <= width else text[: width - 1] + "~"
+
+
+# due --------------------------------------------------------------------------------------
+
+
+def _due(args: argparse.Namespace, kb: KnowledgeBase) -> int:
+    from practicebase.commands.common import CommandError, out
+    from practicebase.reports import due_report
+
+    force = None
+    if args.force:
+        force = kb.vocabulary.resolve_force(args.force)
+        if force is None:
+            near = kb.vocabulary.nearest_force(args.force)
+            hint = f" (did you mean {', '.join(near)}?)" if near else ""
+            raise CommandError(f"unknown force {args.force!r}{hint}")
+    today = args.today or date.today()
+    report = due_report(
+        _load(kb).entries, today=today, within=args.within, force=force, vocabulary=kb.vocabulary
+    )
+    if args.json:
+        out(json.dumps(due_json(report), indent=2, ensure_ascii=False))
+    else:
+        out(due_text(report, kb))
+    return 1 if report.items else 0
+
+
+def due_json(report: DueReport) -> dict[str, object]:
+    """The JSON structure of `report due --json`."""
+
+    def item(i: DueItem) -> dict[str, object]:
+        return {
+            "id": i.id,
+            "title": i.title,
+            "forces": list(i.forces),
+            "review_due": i.review_due.isoformat(),
+            "days_left": i.days_left,
+            "contact": {"role": i.contact_role, "email": i.contact_email},
+            "path": i.path,
+        }
+
+    return {
+        "today": report.today.isoformat(),
+        "within_days": report.within,
+        "cutoff": report.cutoff.isoformat(),
+        "force": report.force,
+        "due": len(report.items),
+        "overdue": report.overdue_count,
+        "by_force": [
+            {"force": force, "entries": [item(i) for i in items]}
+            for force, items in report.by_force
+        ],
+    }
+
+
+def due_text(report: DueReport, kb: KnowledgeBase) -> str:
+    from practicebase.sanitize import clean_line
+
+    scope = f" for {report.force}" if report.force else ""
+    if not report.items:
+        return (
+            f"Nothing due for review{scope} by {report.cutoff} "
+            f"(today {report.today}, within {report.within} days)."
+        )
+    lines = [
+        f"{len(report.items)} entries{scope} due for review by {report.cutoff} "
+        f"({report.overdue_count} overdue; today {report.today}, within {report.within} days)"
+    ]
+    for force, items in report.by_force:
+        lines.append("")
+        lines.append(f"{kb.vocabulary.force_name(force)} ({force}): {len(items)}")
+        for i in items:
+            when = (
+                f"{-i.days_left} days overdue"
+                if i.overdue
+                else ("due today" if i.days_left == 0 else f"due in {i.days_left} days")
+            )
+            joint = [f for f in i.forces if f != force]
+            lines.append(f"  {clean_line(i.id)}: {clean_line(i.title)}")
+            lines.append(f"    review due {i.review_due} ({when})")
+            lines.append(
+                f"    contact: {clean_line(i.contact_role)} <{clean_line(i.contact_email)}>"
+            )
+            if joint:
+                lines.append(f"    joint with: {', '.join(joint)}")
+    return "\n".join(lines)
+
+
+# stats ------------------------------------------------------------------------------------
+
+
+def _stats(args: argparse.Namespace, kb: KnowledgeBase) -> int:
+    from practicebase.commands.common import out
+    from practicebase.reports import build_stats
+
+    stats = build_stats(_load(kb).entries, kb.vocabulary, today=args.today or date.today())
+    if args.json:
+        out(json.dumps(stats.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        out(stats_text(stats))
+    return 0
+
+
+def stats_text(stats: Stats) -> str:
+    lines = [
+        f"{stats.total} entries ({stats.joint_entries} joint, "
+        f"{stats.due_for_review} due for review)"
+    ]
+    sections: list[tuple[str, dict[str, int]]] = [
+        ("By force", stats.by_force),
+        ("By theme", stats.by_theme),
+        ("By stage", stats.by_stage),
+        ("By outcome", stats.by_outcome),
+        ("By status", stats.by_status),
+        ("By classification", stats.by_classification),
+    ]
+    for title, counts in sections:
+        lines.append("")
+        lines.extend(_counts_table(title, counts))
+    quarters = sorted(set(stats.started_per_quarter) | set(stats.reviewed_per_quarter))
+    lines.append("")
+    lines.append("Per quarter        started  last reviewed")
+    for q in quarters:
+        lines.append(
+            f"  {q:<16}{stats.started_per_quarter.get(q, 0):>7}"
+            f"{stats.reviewed_per_quarter.get(q, 0):>15}"
+        )
+    return "\n".join(lines)
+
+
+def _counts_table(title: str, counts: dict[str, int]) -> list[str]:
+    width = max([len(k) for k in counts] + [20])
+    lines = [title]
+    lines.extend(f"  {key:<{width}}{value:>6}" for key, value in counts.items())
+    return lines

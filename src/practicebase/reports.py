@@ -1,0 +1,218 @@
+"""Review-due and statistics reports over validated entries (plain data, no printing)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from practicebase.entry import Entry
+from practicebase.kb import KnowledgeBase
+from practicebase.vocabulary import Vocabulary
+
+NO_VALUE = "(none)"
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One entry past or near its review date, with the contact to chase."""
+
+    id: str
+    title: str
+    forces: tuple[str, ...]
+    review_due: date
+    days_left: int  # negative: days overdue
+    contact_role: str
+    contact_email: str
+    path: str
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+
+@dataclass(frozen=True)
+class DueReport:
+    """Entries due for review by `today + within` days, grouped by force.
+
+    A joint entry appears under each of its forces; `items` lists each entry once, soonest
+    (most overdue) first.
+    """
+
+    today: date
+    within: int
+    force: str | None
+    items: tuple[DueItem, ...]
+    by_force: tuple[tuple[str, tuple[DueItem, ...]], ...]
+
+    @property
+    def cutoff(self) -> date:
+        return self.today + timedelta(days=self.within)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for item in self.items if item.overdue)
+
+
+def due_report(
+    entries: Iterable[Entry],
+    *,
+    today: date,
+    within: int = 0,
+    force: str | None = None,
+    vocabulary: Vocabulary | None = None,
+) -> DueReport:
+    """Entries whose review date is before `today` (overdue) or within `within` days of it.
+
+    With `force`, only entries that force is part of (joint entries included).
+    Groups follow the vocabulary's force order, then unknown ids alphabetically.
+    """
+    cutoff = today + timedelta(days=within)
+    items: list[DueItem] = []
+    for entry in entries:
+        if force is not None and force not in entry.forces:
+            continue
+        if entry.review_due > cutoff:
+            continue
+        items.append(
+            DueItem(
+                id=entry.id,
+                title=entry.title,
+                forces=entry.forces,
+                review_due=entry.review_due,
+                days_left=(entry.review_due - today).days,
+                contact_role=entry.contact.role,
+                contact_email=entry.contact.email,
+                path=str(entry.path) if entry.path is not None else "",
+            )
+        )
+    items.sort(key=lambda item: (item.review_due, item.id))
+    groups: dict[str, list[DueItem]] = {}
+    for item in items:
+        for force_id in dict.fromkeys(item.forces):
+            if force is None or force_id == force:
+                groups.setdefault(force_id, []).append(item)
+    order = _vocabulary_order([f.id for f in vocabulary.forces] if vocabulary else [], groups)
+    return DueReport(
+        today=today,
+        within=within,
+        force=force,
+        items=tuple(items),
+        by_force=tuple((f, tuple(groups[f])) for f in order),
+    )
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts of entries by each facet; an entry counts once per force and once per theme."""
+
+    total: int
+    by_force: dict[str, int] = field(default_factory=dict)
+    by_theme: dict[str, int] = field(default_factory=dict)
+    by_stage: dict[str, int] = field(default_factory=dict)
+    by_outcome: dict[str, int] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_classification: dict[str, int] = field(default_factory=dict)
+    # "2026-Q1" -> entries whose `started` date falls in that quarter
+    started_per_quarter: dict[str, int] = field(default_factory=dict)
+    # "2026-Q1" -> entries whose `last_reviewed` date falls in that quarter
+    reviewed_per_quarter: dict[str, int] = field(default_factory=dict)
+    joint_entries: int = 0
+    due_for_review: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON structure of `report stats --json`."""
+        return {
+            "total": self.total,
+            "joint_entries": self.joint_entries,
+            "due_for_review": self.due_for_review,
+            "by_force": self.by_force,
+            "by_theme": self.by_theme,
+            "by_stage": self.by_stage,
+            "by_outcome": self.by_outcome,
+            "by_status": self.by_status,
+            "by_classification": self.by_classification,
+            "started_per_quarter": self.started_per_quarter,
+            "reviewed_per_quarter": self.reviewed_per_quarter,
+        }
+
+
+def quarter(day: date) -> str:
+    """The calendar quarter of `day`, as "YYYY-Qn"."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def build_stats(entries: Sequence[Entry], vocabulary: Vocabulary, *, today: date) -> Stats:
+    """Count entries by force, theme, stage, outcome, status, classification and quarter.
+
+    Forces list only those with entries (most first); the other facets list every vocabulary
+    value, zero counts included, so gaps show. A missing outcome counts as "(none)".
+    """
+    by_force: dict[str, int] = {}
+    by_theme = dict.fromkeys(vocabulary.theme_ids(), 0)
+    by_stage = dict.fromkeys(vocabulary.stages, 0)
+    by_outcome = dict.fromkeys((*vocabulary.outcomes, NO_VALUE), 0)
+    by_status = dict.fromkeys(vocabulary.statuses, 0)
+    by_classification = dict.fromkeys(vocabulary.classifications, 0)
+    started: dict[str, int] = {}
+    reviewed: dict[str, int] = {}
+    joint = due = 0
+    for entry in entries:
+        forces = tuple(dict.fromkeys(entry.forces))
+        joint += len(forces) > 1
+        due += entry.is_due(today)
+        for force_id in forces:
+            by_force[force_id] = by_force.get(force_id, 0) + 1
+        for theme in dict.fromkeys(entry.themes):
+            by_theme[theme] = by_theme.get(theme, 0) + 1
+        by_stage[entry.stage] = by_stage.get(entry.stage, 0) + 1
+        outcome = entry.outcome or NO_VALUE
+        by_outcome[outcome] = by_outcome.get(outcome, 0) + 1
+        by_status[entry.status] = by_status.get(entry.status, 0) + 1
+        by_classification[entry.classification] = by_classification.get(entry.classification, 0) + 1
+        if entry.started is not None:
+            key = quarter(entry.started)
+            started[key] = started.get(key, 0) + 1
+        key = quarter(entry.last_reviewed)
+        reviewed[key] = reviewed.get(key, 0) + 1
+    return Stats(
+        total=len(entries),
+        by_force=dict(sorted(by_force.items(), key=lambda kv: (-kv[1], kv[0]))),
+        by_theme=by_theme,
+        by_stage=by_stage,
+        by_outcome=by_outcome,
+        by_status=by_status,
+        by_classification=by_classification,
+        started_per_quarter=dict(sorted(started.items())),
+        reviewed_per_quarter=dict(sorted(reviewed.items())),
+        joint_entries=joint,
+        due_for_review=due,
+    )
+
+
+def _vocabulary_order(known: Sequence[str], present: Iterable[str]) -> list[str]:
+    present = set(present)
+    ordered = [f for f in known if f in present]
+    return ordered + sorted(present - set(ordered))
+
+
+@dataclass(frozen=True)
+class LoadedEntries:
+    """The valid entries of a knowledge base, and how many files were skipped for errors."""
+
+    entries: list[Entry]
+    skipped: list[str]  # paths of files with errors, left out of reports and exports
+
+
+def load_entries(kb: KnowledgeBase) -> LoadedEntries:
+    """Every valid entry under `entries/`; files with errors are skipped and named."""
+    from practicebase.store import load_all
+
+    entries: list[Entry] = []
+    skipped: list[str] = []
+    for loaded in load_all(kb):
+        if loaded.entry is None:
+            skipped.append(str(loaded.path))
+        else:
+            entries.append(loaded.entry)
+    return LoadedEntries(entries, skipped)
