@@ -1,0 +1,313 @@
+"""Hardening suite helpers: run the real CLI under limits, snapshot trees, check output.
+
+Imported by the test modules (conftest.py puts this folder on sys.path); named uniquely so it
+cannot shadow another suite's helpers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import resource
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CORPUS = HERE / "corpus"
+
+CLI_TIMEOUT = 10.0
+MEMORY_LIMIT = 1 << 30  # 1 GiB of address space per CLI run
+
+# Bytes that must never reach a terminal from entry data: ESC, BEL, NUL.
+_UNSAFE_BYTES = (b"\x1b", b"\x07", b"\x00")
+# C1 controls and the bidi / zero-width format characters, once decoded.
+_UNSAFE_CHARS = re.compile("[\x80-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069]")
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+@dataclass
+class CliRun:
+    """One finished (or timed-out) run of `python -m practicebase`."""
+
+    args: tuple[str, ...]
+    returncode: int | None  # None when it was killed for exceeding the timeout
+    stdout: bytes
+    stderr: bytes
+    seconds: float
+
+    @property
+    def out(self) -> str:
+        return self.stdout.decode("utf-8", "replace")
+
+    @property
+    def err(self) -> str:
+        return self.stderr.decode("utf-8", "replace")
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+    def describe(self) -> str:
+        return (
+            f"practicebase {' '.join(self.args)} -> {self.returncode} in {self.seconds:.2f} s\n"
+            f"--- stdout ---\n{self.out[:3000]}\n--- stderr ---\n{self.err[:3000]}"
+        )
+
+
+def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A clean environment: no root from the developer's shell, no debug tracebacks, no colour."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PRACTICEBASE_ROOT", "PRACTICEBASE_DEBUG", "FORCE_COLOR", "PYTHONWARNINGS")
+    }
+    env.update({"NO_COLOR": "1", "TERM": "dumb", "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "100"})
+    env.update(extra or {})
+    return env
+
+
+def cli_command(root: Path, *args: str | os.PathLike[str]) -> list[str]:
+    return [sys.executable, "-m", "practicebase", "--root", str(root), *map(str, args)]
+
+
+def run_cli(
+    root: Path,
+    *args: str | os.PathLike[str],
+    cwd: Path | None = None,
+    timeout: float = CLI_TIMEOUT,
+    env: dict[str, str] | None = None,
+) -> CliRun:
+    """Run the real CLI as a subprocess with a timeout and a 1 GiB memory limit."""
+    command = cli_command(root, *args)
+    start = time.monotonic()
+    try:
+        done = subprocess.run(
+            command,
+            cwd=cwd or root,
+            env=cli_env(env),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            preexec_fn=_limit_memory,
+        )
+        code: int | None = done.returncode
+        stdout, stderr = done.stdout, done.stderr
+    except subprocess.TimeoutExpired as exc:
+        code = None
+        stdout, stderr = exc.stdout or b"", exc.stderr or b""
+    return CliRun(tuple(map(str, args)), code, stdout, stderr, time.monotonic() - start)
+
+
+def start_cli(
+    root: Path, *args: str | os.PathLike[str], cwd: Path | None = None
+) -> subprocess.Popen:
+    """Start the CLI without waiting (crash and concurrency tests)."""
+    return subprocess.Popen(
+        cli_command(root, *args),
+        cwd=cwd or root,
+        env=cli_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_limit_memory,
+    )
+
+
+def problems_with_run(run: CliRun) -> list[str]:
+    """What is wrong with any CLI run whatever its input: the promises that hold for every run."""
+    found = []
+    if run.returncode is None:
+        found.append(f"did not finish within {CLI_TIMEOUT} s")
+    elif run.returncode < 0:
+        found.append(f"killed by signal {-run.returncode}")
+    elif run.returncode == 70:
+        found.append("fell through to the dispatcher's 'internal error'")
+    if b"Traceback" in run.stdout or b"Traceback" in run.stderr:
+        found.append("printed a traceback")
+    for stream_name, data in (("stdout", run.stdout), ("stderr", run.stderr)):
+        for bad in _UNSAFE_BYTES:
+            if bad in data:
+                found.append(f"{stream_name} holds the control byte {bad!r}")
+        decoded = data.decode("utf-8", "surrogateescape")
+        if re.search("[\udc80-\udcff]", decoded):
+            found.append(f"{stream_name} is not valid UTF-8")
+        match = _UNSAFE_CHARS.search(decoded)
+        if match:
+            found.append(f"{stream_name} holds the unsafe character U+{ord(match.group()):04X}")
+    return found
+
+
+def assert_clean_run(run: CliRun) -> None:
+    """Fail with the whole transcript when a run breaks a universal promise."""
+    problems = problems_with_run(run)
+    assert not problems, "; ".join(problems) + "\n" + run.describe()
+
+
+# ---- trees -----------------------------------------------------------------------------------
+
+
+def tree_digest(root: Path, exclude: Iterable[str] = ()) -> dict[str, str]:
+    """Every path under `root` (relative, '/'-separated) -> what it is and a hash of its bytes.
+
+    Symlinks are recorded by target and never followed; FIFOs and other special files by type,
+    never opened. `exclude` names top-level relative paths (e.g. 'kb/entries') to skip.
+    """
+    excluded = {e.strip("/") for e in exclude}
+    digest: dict[str, str] = {}
+    if not root.exists():
+        return digest
+    for folder, dirnames, filenames in os.walk(root, followlinks=False):
+        rel_folder = Path(folder).relative_to(root).as_posix()
+        kept = []
+        for name in sorted(dirnames):
+            rel = name if rel_folder == "." else f"{rel_folder}/{name}"
+            if rel in excluded:
+                continue
+            full = Path(folder, name)
+            if full.is_symlink():
+                digest[rel] = "link:" + os.readlink(full)
+            else:
+                digest[rel] = "dir"
+                kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            rel = name if rel_folder == "." else f"{rel_folder}/{name}"
+            if rel in excluded:
+                continue
+            full = Path(folder, name)
+            info = full.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                digest[rel] = "link:" + os.readlink(full)
+            elif not stat.S_ISREG(info.st_mode):
+                digest[rel] = f"special:{stat.S_IFMT(info.st_mode):o}"
+            else:
+                try:
+                    digest[rel] = "file:" + hashlib.sha256(full.read_bytes()).hexdigest()
+                except PermissionError:
+                    digest[rel] = f"unreadable:{info.st_size}:{info.st_mtime_ns}"
+    return digest
+
+
+def diff_digests(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """Human-readable differences between two tree digests."""
+    lines = [f"+ {p}" for p in sorted(after.keys() - before.keys())]
+    lines += [f"- {p}" for p in sorted(before.keys() - after.keys())]
+    lines += [f"~ {p}" for p in sorted(before.keys() & after.keys()) if before[p] != after[p]]
+    return lines
+
+
+def copy_kb(source: Path, dest: Path) -> Path:
+    """Copy a knowledge base keeping mtimes (so its index stays up to date) and symlinks."""
+    shutil.copytree(source, dest, symlinks=True)
+    return dest
+
+
+# ---- entries ---------------------------------------------------------------------------------
+
+BODY = """
+## Problem
+
+{problem}
+
+## What we did
+
+We ran short briefings for practice managers and gave them one referral form.
+
+## Outcomes
+
+Referrals from health rose from 4 to 19 a year.
+
+## Evaluation
+
+A local review compared two years before and after.
+
+## Lessons learned
+
+Practice managers, not GPs, were the people to brief.
+
+## How to adopt
+
+Start with one primary care network.
+"""
+
+
+def entry_text(
+    entry_id: str,
+    *,
+    title: str | None = None,
+    force: str = "west-yorkshire",
+    themes: str = "[referrals, partner-health]",
+    problem: str = "Referrals from GP practices were rare and late.",
+    extra: str = "",
+) -> str:
+    """A valid Markdown entry (no warnings) with the given id; `extra` adds front matter lines."""
+    title = title or f"Hardening entry {entry_id}"
+    front = (
+        f"id: {entry_id}\n"
+        f"title: {title}\n"
+        f"force: {force}\n"
+        f"themes: {themes}\n"
+        "summary: How GP practices were helped to make Prevent referrals.\n"
+        "stage: evaluated-locally\n"
+        "outcome: worked\n"
+        "last_reviewed: 2026-01-15\n"
+        "contact:\n"
+        "  role: Prevent Triage Lead\n"
+        "  email: prevent.triage@west-yorkshire.example.police.uk\n"
+    )
+    if extra:
+        front += extra.rstrip("\n") + "\n"
+    return "---\n" + front + "---\n" + BODY.format(problem=problem)
+
+
+def write_entry(path: Path, entry_id: str, **kwargs: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(entry_text(entry_id, **kwargs), encoding="utf-8")
+    return path
+
+
+def make_kb(root: Path, entries: dict[str, dict[str, str]] | None = None) -> Path:
+    """A knowledge base with `entries/<force>/<id>.md` for each id (kwargs for entry_text)."""
+    (root / "entries").mkdir(parents=True, exist_ok=True)
+    for entry_id, kwargs in (entries or {}).items():
+        force = kwargs.get("force", "west-yorkshire")
+        write_entry(root / "entries" / force / f"{entry_id}.md", entry_id, **kwargs)
+    return root
+
+
+def entry_paths(kb: Path) -> list[str]:
+    """Relative paths of every file under entries/, sorted."""
+    return sorted(
+        p.relative_to(kb).as_posix() for p in (kb / "entries").rglob("*") if not p.is_dir()
+    )
+
+
+# Entries every base knowledge base holds: ids, forces and words the searches below look for.
+BASE_ENTRIES: dict[str, dict[str, str]] = {
+    "corpus-existing-entry": {"title": "Existing GP referral pathway"},
+    "corpus-triage-desk": {
+        "title": "Referral triage desk",
+        "force": "greater-manchester",
+        "themes": "[triage-gateway, referrals]",
+        "problem": "Triage of Prevent referrals took three weeks.",
+    },
+    "corpus-school-network": {
+        "title": "School safeguarding network",
+        "force": "lancashire",
+        "themes": "[partner-education]",
+        "problem": "Schools did not know whom to call about a pupil.",
+    },
+}
+
+# Searches whose answers must not change when a bad file is refused.
+BASE_QUERIES = ("referrals", "triage", "school safeguarding", "hardening entry", "force:lancashire")
