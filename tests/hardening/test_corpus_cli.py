@@ -201,7 +201,7 @@ ACCEPTED = ("accept", "warn")
 
 
 def test_every_corpus_file_has_an_expectation() -> None:
-    files = {p.name for p in CORPUS.iterdir() if p.is_file()}
+    files = {p.name for p in CORPUS.iterdir() if p.is_file() and p.name != "ruff.toml"}
     assert files == set(HAZARDS), (
         f"unlisted: {sorted(files - set(HAZARDS))}; missing: {sorted(set(HAZARDS) - files)}"
     )
