@@ -15,8 +15,8 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -311,3 +311,80 @@ BASE_ENTRIES: dict[str, dict[str, str]] = {
 
 # Searches whose answers must not change when a bad file is refused.
 BASE_QUERIES = ("referrals", "triage", "school safeguarding", "hardening entry", "force:lancashire")
+
+BODY_TAIL_QUERY = "practice managers"  # words in every corpus body and every base entry
+QUERIES = (*BASE_QUERIES, BODY_TAIL_QUERY)
+OUTSIDE = ("kb/entries", "kb/index")
+
+
+@dataclass
+class HazardRun:
+    """Everything observed while one corpus file went through validate, add and search."""
+
+    source: Path
+    work: Path
+    kb: Path
+    validate: CliRun
+    add: CliRun
+    search: CliRun
+    kb_before: dict[str, str]
+    kb_after: dict[str, str]
+    outside_before: dict[str, str]
+    outside_after: dict[str, str]
+    searches_before: dict[str, list[str]] = field(default_factory=dict)
+    searches_after: dict[str, list[str]] = field(default_factory=dict)
+    strict: CliRun | None = None
+
+    @property
+    def runs(self) -> list[CliRun]:
+        return [r for r in (self.validate, self.add, self.search, self.strict) if r is not None]
+
+
+def search_ids(kb: Path, queries: tuple[str, ...]) -> dict[str, list[str]]:
+    """Ids (in rank order) and total that the real Searcher answers for each query."""
+    from practicebase.kb import KnowledgeBase
+    from practicebase.search import Searcher, SearchRequest
+
+    searcher = Searcher(KnowledgeBase(kb))
+    try:
+        answers = {}
+        for query in queries:
+            result = searcher.search(SearchRequest(text=query, limit=100, with_facets=False))
+            answers[query] = [hit.id for hit in result.hits] + [f"total={result.total}"]
+        return answers
+    finally:
+        searcher.close()
+
+
+def exercise(
+    base_kb: Path, work: Path, place: Callable[[Path], Path], *, strict: bool = False
+) -> HazardRun:
+    """Copy `base_kb` into `work`, let `place(inbox)` make the input, then validate, add and
+    search it with the real CLI, snapshotting the knowledge base, the rest of `work` and the
+    answers of QUERIES before and after."""
+    kb = copy_kb(base_kb, work / "kb")
+    inbox = work / "inbox"
+    inbox.mkdir()
+    source = place(inbox)
+    outside_before = tree_digest(work, OUTSIDE)
+    kb_before = tree_digest(kb)
+    searches_before = search_ids(kb, QUERIES)
+    validate = run_cli(kb, "validate", source, cwd=work)
+    strict_run = run_cli(kb, "validate", "--strict", source, cwd=work) if strict else None
+    add = run_cli(kb, "add", source, cwd=work)
+    search = run_cli(kb, "search", BODY_TAIL_QUERY, "--limit", "50", cwd=work)
+    return HazardRun(
+        source=source,
+        work=work,
+        kb=kb,
+        validate=validate,
+        add=add,
+        search=search,
+        strict=strict_run,
+        kb_before=kb_before,
+        kb_after=tree_digest(kb),
+        outside_before=outside_before,
+        outside_after=tree_digest(work, OUTSIDE),
+        searches_before=searches_before,
+        searches_after=search_ids(kb, QUERIES),
+    )

@@ -12,25 +12,21 @@ import re
 import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
 from hardening_harness import (
-    BASE_QUERIES,
+    BODY_TAIL_QUERY,
     CORPUS,
-    CliRun,
-    copy_kb,
+    HazardRun,
     diff_digests,
+    exercise,
     problems_with_run,
-    run_cli,
-    tree_digest,
 )
 
 from practicebase.entry import Entry
-
-BODY_TAIL_QUERY = "practice managers"  # words in every corpus body and every base entry
 
 
 @dataclass(frozen=True)
@@ -175,7 +171,8 @@ HAZARDS: dict[str, Expect] = {
     "homoglyph-force.md": Expect("reject", r"force"),
     "bidi-override-title.md": Expect("reject", r"title"),
     "zero-width-id.md": Expect("reject", ID),
-    "zero-width-title.md": Expect("reject", r"title"),
+    "zero-width-title.md": Expect("accept", check=_title("Prevent\u200b\u2060 triage")),
+    "bidi-in-body.md": Expect("warn", r"bidirectional"),
     "id-differs-only-in-case.md": Expect("reject", ID),
     "same-id-as-existing.md": Expect("add-reject", r"corpus-existing-entry"),
     "id-with-spaces.md": Expect("reject", ID),
@@ -210,79 +207,11 @@ def test_every_corpus_file_has_an_expectation() -> None:
 # ---- running every hazard once ---------------------------------------------------------------
 
 
-@dataclass
-class HazardRun:
-    """Everything observed while one corpus file went through validate, add and search."""
+def exercise_corpus_file(name: str, base_kb: Path, work: Path) -> HazardRun:
+    def place(inbox: Path) -> Path:
+        return Path(shutil.copy2(CORPUS / name, inbox / name))
 
-    name: str
-    work: Path
-    kb: Path
-    validate: CliRun
-    add: CliRun
-    search: CliRun
-    kb_before: dict[str, str]
-    kb_after: dict[str, str]
-    outside_before: dict[str, str]
-    outside_after: dict[str, str]
-    searches_before: dict[str, list[str]] = field(default_factory=dict)
-    searches_after: dict[str, list[str]] = field(default_factory=dict)
-    strict: CliRun | None = None
-
-    @property
-    def runs(self) -> list[CliRun]:
-        return [r for r in (self.validate, self.add, self.search, self.strict) if r is not None]
-
-
-def search_ids(kb: Path, queries: tuple[str, ...]) -> dict[str, list[str]]:
-    """Ids (in rank order) and total that the real Searcher answers for each query."""
-    from practicebase.kb import KnowledgeBase
-    from practicebase.search import Searcher, SearchRequest
-
-    searcher = Searcher(KnowledgeBase(kb))
-    try:
-        answers = {}
-        for query in queries:
-            result = searcher.search(SearchRequest(text=query, limit=100, with_facets=False))
-            answers[query] = [hit.id for hit in result.hits] + [f"total={result.total}"]
-        return answers
-    finally:
-        searcher.close()
-
-
-OUTSIDE = ("kb/entries", "kb/index")
-QUERIES = (*BASE_QUERIES, BODY_TAIL_QUERY)
-
-
-def exercise(name: str, base_kb: Path, work: Path) -> HazardRun:
-    kb = copy_kb(base_kb, work / "kb")
-    inbox = work / "inbox"
-    inbox.mkdir()
-    source = inbox / name
-    shutil.copy2(CORPUS / name, source)
-    outside_before = tree_digest(work, OUTSIDE)
-    kb_before = tree_digest(kb)
-    searches_before = search_ids(kb, QUERIES)
-    validate = run_cli(kb, "validate", source, cwd=work)
-    strict = None
-    if HAZARDS[name].verdict == "warn":
-        strict = run_cli(kb, "validate", "--strict", source, cwd=work)
-    add = run_cli(kb, "add", source, cwd=work)
-    search = run_cli(kb, "search", BODY_TAIL_QUERY, "--limit", "50", cwd=work)
-    return HazardRun(
-        name=name,
-        work=work,
-        kb=kb,
-        validate=validate,
-        add=add,
-        search=search,
-        strict=strict,
-        kb_before=kb_before,
-        kb_after=tree_digest(kb),
-        outside_before=outside_before,
-        outside_after=tree_digest(work, OUTSIDE),
-        searches_before=searches_before,
-        searches_after=search_ids(kb, QUERIES),
-    )
+    return exercise(base_kb, work, place, strict=HAZARDS[name].verdict == "warn")
 
 
 @pytest.fixture(scope="module")
@@ -292,7 +221,7 @@ def corpus_runs(base_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     workers = max(2, (os.cpu_count() or 2) * 2)
     with ThreadPoolExecutor(workers) as pool:
         futures = {
-            name: pool.submit(exercise, name, base_kb, top / name.replace(".", "_"))
+            name: pool.submit(exercise_corpus_file, name, base_kb, top / name.replace(".", "_"))
             for name in HAZARDS
         }
         return {name: future.result() for name, future in futures.items()}
@@ -368,9 +297,8 @@ ACCEPTED_NAMES = sorted(n for n, e in HAZARDS.items() if e.verdict in ACCEPTED)
 
 @pytest.mark.parametrize("name", ACCEPTED_NAMES)
 def test_accepted_entry_is_filed_intact(corpus_runs: dict[str, HazardRun], name: str):
-    from practicebase.validate import load_entry
-
     from practicebase.kb import KnowledgeBase
+    from practicebase.validate import load_entry
 
     hazard, expect = corpus_runs[name], HAZARDS[name]
     vocabulary = KnowledgeBase(hazard.kb).vocabulary
