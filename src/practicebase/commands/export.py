@@ -1,18 +1,144 @@
-"""`practicebase export`."""
+"""`practicebase export`: entries as a static HTML site, JSON or CSV for sharing."""
 
 from __future__ import annotations
 
 import argparse
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-HELP = "export (not yet built)"
+if TYPE_CHECKING:
+    from practicebase.kb import KnowledgeBase
+
+HELP = "export entries as a static HTML site, JSON or CSV"
+
+DESCRIPTION = (
+    "Export entries for people who do not use practicebase. html writes a folder (--out is "
+    "required): index.html grouping entries by theme and by force, and one page per entry; "
+    "it needs no scripts and loads nothing from the network. json and csv print to stdout "
+    "unless --out names a file. OFFICIAL-SENSITIVE entries are left out unless "
+    "--include-sensitive. Nothing is ever written into entries/ or index/."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.description = DESCRIPTION
+    parser.add_argument("--format", choices=("html", "json", "csv"), default="html")
+    parser.add_argument(
+        "--query",
+        metavar="Q",
+        help="export only entries matching this search (needs `practicebase index`)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR|FILE",
+        help="html: the folder to write (new, empty, or an earlier export); "
+        "json/csv: the file to write (default: stdout)",
+    )
+    parser.add_argument(
+        "--include-sensitive",
+        action="store_true",
+        help="include OFFICIAL-SENSITIVE entries, each marked with a banner",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from practicebase.commands.common import err
+    from practicebase.commands.common import CommandError, err, knowledge_base, out
+    from practicebase.export import (
+        ExportError,
+        check_destination,
+        export_csv,
+        export_json,
+        select_entries,
+        write_text_file,
+    )
+    from practicebase.reports import load_entries
 
-    err("practicebase export: not yet built")
-    return 2
+    kb = knowledge_base(args)
+    if args.format == "html" and not args.out:
+        raise CommandError("export --format html needs --out DIR (the folder to write)")
+    try:
+        destination = check_destination(kb, Path(args.out)) if args.out else None
+    except ExportError as exc:
+        raise CommandError(str(exc)) from exc
+    loaded = load_entries(kb)
+    if loaded.skipped:
+        err(
+            f"note: {len(loaded.skipped)} file(s) with errors left out "
+            "(run `practicebase validate` to see why)"
+        )
+    only_ids = _matching_ids(kb, args.query) if args.query else None
+    selection = select_entries(
+        loaded.entries, include_sensitive=args.include_sensitive, only_ids=only_ids
+    )
+    entries = selection.entries
+    today = date.today()
+    try:
+        if args.format == "html":
+            from practicebase.export_html import write_site
+
+            assert destination is not None
+            pages = write_site(
+                destination,
+                entries,
+                kb.vocabulary,
+                sensitive_left_out=selection.sensitive_left_out,
+                query=args.query,
+                today=today,
+            )
+            err(f"wrote {pages} pages ({len(entries)} entries) to {destination}")
+        else:
+            if args.format == "json":
+                text = export_json(
+                    entries,
+                    kb.vocabulary,
+                    kb=kb,
+                    include_sensitive=args.include_sensitive,
+                    query=args.query,
+                    today=today,
+                )
+            else:
+                text = export_csv(entries, kb=kb)
+            if destination is None:
+                out(text.replace("\r\n", "\n").rstrip("\n"))
+            else:
+                if destination.is_dir():
+                    destination = destination / f"practicebase-export.{args.format}"
+                write_text_file(destination, text)
+                err(f"wrote {len(entries)} entries to {destination}")
+    except ExportError as exc:
+        raise CommandError(str(exc)) from exc
+    except OSError as exc:
+        raise CommandError(f"cannot write the export: {exc}") from exc
+    if selection.sensitive_left_out:
+        err(
+            f"note: {selection.sensitive_left_out} OFFICIAL-SENSITIVE entries left out "
+            "(use --include-sensitive to include them)"
+        )
+    return 0
+
+
+def _matching_ids(kb: KnowledgeBase, query: str) -> set[str]:
+    """Ids of every entry the search finds for `query`."""
+    from practicebase.commands.common import CommandError
+    from practicebase.index import IndexUnavailable
+    from practicebase.search import Searcher, SearchRequest
+
+    try:
+        searcher = Searcher(kb)
+    except IndexUnavailable as exc:
+        raise CommandError(f"{exc} (--query needs the index: run `practicebase index`)") from exc
+    try:
+        ids: set[str] = set()
+        offset = 0
+        while True:
+            request = SearchRequest(
+                text=query, offset=offset, limit=200, with_facets=False, with_snippets=False
+            )
+            result = searcher.search(request)
+            ids.update(hit.id for hit in result.hits)
+            offset += len(result.hits)
+            if not result.hits or offset >= result.total:
+                return ids
+    finally:
+        searcher.close()

@@ -1,0 +1,278 @@
+"""Exporting entries for people who will never open a terminal: JSON, CSV and a static site.
+
+This module holds choosing the entries (query, classification), the JSON and CSV forms, and
+the rule that an export is written only where asked and never into `entries/` or `index/`.
+The HTML site is built by `practicebase.export_html`.
+
+JSON structure (version 1), stable: keys are only ever added::
+
+    {"format": "practicebase-export", "version": 1, "count": N,
+     "include_sensitive": false, "query": null,
+     "entries": [{"id", "title", "forces", "force_names", "themes", "summary", "stage",
+                  "outcome", "status", "started", "last_reviewed", "review_due", "is_due",
+                  "contact": {"role", "email", "name", "phone"}, "audience", "partners",
+                  "ideology", "recommendations", "classification", "sms_level", "related",
+                  "supersedes", "links": [{"title", "url"}], "tags", "form", "path",
+                  "body"}, ...]}
+
+Dates are ISO strings or null; lists are lists of ids; entries are sorted by id.
+
+CSV: one row per entry with `CSV_COLUMNS`; lists are joined with "; ", links are
+"title <url>" joined with " ; ". A cell starting with =, +, -, @, tab or carriage return is
+prefixed with an apostrophe so spreadsheets show it as text instead of running a formula.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from practicebase.entry import Entry
+from practicebase.kb import KnowledgeBase
+from practicebase.vocabulary import Vocabulary
+
+EXPORT_FORMAT = "practicebase-export"
+EXPORT_VERSION = 1
+SENSITIVE = "OFFICIAL-SENSITIVE"
+
+CSV_COLUMNS = (
+    "id",
+    "title",
+    "forces",
+    "themes",
+    "summary",
+    "stage",
+    "outcome",
+    "status",
+    "started",
+    "last_reviewed",
+    "review_due",
+    "contact_role",
+    "contact_email",
+    "contact_name",
+    "contact_phone",
+    "audience",
+    "partners",
+    "ideology",
+    "recommendations",
+    "classification",
+    "sms_level",
+    "related",
+    "supersedes",
+    "links",
+    "tags",
+    "form",
+    "path",
+)
+LIST_SEPARATOR = "; "
+LINK_SEPARATOR = " ; "
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportError(Exception):
+    """An export cannot be written as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The entries to export, and what was left out."""
+
+    entries: tuple[Entry, ...]
+    sensitive_left_out: int
+
+
+def select_entries(
+    entries: Iterable[Entry],
+    *,
+    include_sensitive: bool = False,
+    only_ids: Iterable[str] | None = None,
+) -> Selection:
+    """Entries sorted by id; OFFICIAL-SENSITIVE ones dropped unless `include_sensitive`."""
+    wanted = None if only_ids is None else {i.casefold() for i in only_ids}
+    chosen: list[Entry] = []
+    left_out = 0
+    for entry in entries:
+        if wanted is not None and entry.id.casefold() not in wanted:
+            continue
+        if entry.classification == SENSITIVE and not include_sensitive:
+            left_out += 1
+            continue
+        chosen.append(entry)
+    chosen.sort(key=lambda e: e.id)
+    return Selection(tuple(chosen), left_out)
+
+
+def relative_path(kb: KnowledgeBase | None, entry: Entry) -> str | None:
+    """The entry's file path relative to the knowledge base root, when known."""
+    if entry.path is None:
+        return None
+    path = Path(entry.path)
+    if kb is not None:
+        try:
+            return path.resolve().relative_to(kb.root.resolve()).as_posix()
+        except (ValueError, OSError):
+            pass
+    return path.as_posix()
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def entry_record(
+    entry: Entry,
+    vocabulary: Vocabulary | None = None,
+    *,
+    kb: KnowledgeBase | None = None,
+    today: date | None = None,
+) -> dict[str, object]:
+    """One entry as the JSON export's record (see the module docstring)."""
+    return {
+        "id": entry.id,
+        "title": entry.title,
+        "forces": list(entry.forces),
+        "force_names": [vocabulary.force_name(f) if vocabulary else f for f in entry.forces],
+        "themes": list(entry.themes),
+        "summary": entry.summary,
+        "stage": entry.stage,
+        "outcome": entry.outcome,
+        "status": entry.status,
+        "started": _iso(entry.started),
+        "last_reviewed": _iso(entry.last_reviewed),
+        "review_due": _iso(entry.review_due),
+        "is_due": entry.is_due(today),
+        "contact": {
+            "role": entry.contact.role,
+            "email": entry.contact.email,
+            "name": entry.contact.name,
+            "phone": entry.contact.phone,
+        },
+        "audience": list(entry.audience),
+        "partners": list(entry.partners),
+        "ideology": list(entry.ideology),
+        "recommendations": list(entry.recommendations),
+        "classification": entry.classification,
+        "sms_level": entry.sms_level,
+        "related": list(entry.related),
+        "supersedes": entry.supersedes,
+        "links": [{"title": link.title, "url": link.url} for link in entry.links],
+        "tags": list(entry.tags),
+        "form": entry.form,
+        "path": relative_path(kb, entry),
+        "body": entry.body,
+    }
+
+
+def export_json(
+    entries: Sequence[Entry],
+    vocabulary: Vocabulary | None = None,
+    *,
+    kb: KnowledgeBase | None = None,
+    include_sensitive: bool = False,
+    query: str | None = None,
+    today: date | None = None,
+) -> str:
+    """The JSON export document as text (UTF-8, indented, keys in a fixed order)."""
+    document = {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "count": len(entries),
+        "include_sensitive": include_sensitive,
+        "query": query,
+        "entries": [entry_record(e, vocabulary, kb=kb, today=today) for e in entries],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(_FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def csv_row(entry: Entry, *, kb: KnowledgeBase | None = None) -> list[str]:
+    """One entry's CSV cells, in `CSV_COLUMNS` order."""
+    values: dict[str, object] = {
+        "id": entry.id,
+        "title": entry.title,
+        "forces": LIST_SEPARATOR.join(entry.forces),
+        "themes": LIST_SEPARATOR.join(entry.themes),
+        "summary": entry.summary,
+        "stage": entry.stage,
+        "outcome": entry.outcome,
+        "status": entry.status,
+        "started": _iso(entry.started),
+        "last_reviewed": _iso(entry.last_reviewed),
+        "review_due": _iso(entry.review_due),
+        "contact_role": entry.contact.role,
+        "contact_email": entry.contact.email,
+        "contact_name": entry.contact.name,
+        "contact_phone": entry.contact.phone,
+        "audience": LIST_SEPARATOR.join(entry.audience),
+        "partners": LIST_SEPARATOR.join(entry.partners),
+        "ideology": LIST_SEPARATOR.join(entry.ideology),
+        "recommendations": LIST_SEPARATOR.join(entry.recommendations),
+        "classification": entry.classification,
+        "sms_level": entry.sms_level,
+        "related": LIST_SEPARATOR.join(entry.related),
+        "supersedes": entry.supersedes,
+        "links": LINK_SEPARATOR.join(f"{link.title} <{link.url}>" for link in entry.links),
+        "tags": LIST_SEPARATOR.join(entry.tags),
+        "form": entry.form,
+        "path": relative_path(kb, entry),
+    }
+    return [_cell(values[column]) for column in CSV_COLUMNS]
+
+
+def export_csv(entries: Sequence[Entry], *, kb: KnowledgeBase | None = None) -> str:
+    """The CSV export as text: a header row, then one row per entry."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for entry in entries:
+        writer.writerow(csv_row(entry, kb=kb))
+    return buffer.getvalue()
+
+
+def check_destination(kb: KnowledgeBase, destination: Path) -> Path:
+    """The resolved destination, or ExportError when it is in (or holds) entries/ or index/."""
+    target = destination.expanduser().resolve()
+    for protected in (kb.entries_dir, kb.index_dir):
+        protected = protected.resolve()
+        if target == protected or target.is_relative_to(protected):
+            raise ExportError(
+                f"refusing to write an export into {protected.name}/ ({target}); "
+                "choose a folder outside the knowledge base's entries/ and index/"
+            )
+        if protected.is_relative_to(target) and target.is_dir():
+            # Writing a site into a folder that holds entries/ could overwrite entries.
+            raise ExportError(
+                f"refusing to write an export into {target}: it holds the knowledge base's "
+                f"{protected.name}/ folder; choose another folder"
+            )
+    return target
+
+
+def write_text_file(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
