@@ -202,7 +202,11 @@ def _corpus_from_index(
     if not kb.index_dir.is_dir():
         return None
     try:
+        from practicebase.index import index_exists
         from practicebase.search import Searcher, SearchRequest
+
+        if not index_exists(kb):
+            return None
 
         searcher = Searcher(kb)
     except Exception:

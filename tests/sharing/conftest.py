@@ -145,3 +145,11 @@ def kb(tmp_path: Path) -> KnowledgeBase:
 def entry_text() -> Callable[..., str]:
     """The `entry_markdown` builder, for tests that write files themselves."""
     return entry_markdown
+
+
+@pytest.fixture(scope="session")
+def sample_root() -> Path:
+    """The repository root, whose entries/ holds the 40 sample entries (read only)."""
+    if len(list(SAMPLE_ENTRIES.glob("*/*.*"))) < 40:
+        pytest.skip("the sample knowledge base is not complete yet")
+    return REPO_ROOT

@@ -384,7 +384,7 @@ def stats_text(stats: Stats) -> str:
 
 
 def _counts_table(title: str, counts: dict[str, int]) -> list[str]:
-    width = max([len(k) for k in counts] + [20])
+    width = max([len(k) for k in counts] + [26])
     lines = [title]
     lines.extend(f"  {key:<{width}}{value:>6}" for key, value in counts.items())
     return lines
