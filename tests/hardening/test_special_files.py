@@ -1,0 +1,228 @@
+"""Inputs that cannot be committed as files: huge files, symlinks, a FIFO, a directory named
+like an entry, an unreadable file. Each goes through `validate`, `add` and `search` from an
+inbox, and the same things placed inside `entries/` go through `validate`, `index`,
+`index --rebuild` and `search`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from hardening_harness import (
+    BASE_ENTRIES,
+    HazardRun,
+    assert_clean_run,
+    copy_kb,
+    diff_digests,
+    entry_text,
+    exercise,
+    problems_with_run,
+    run_cli,
+    tree_digest,
+    write_entry,
+)
+
+CANARY = "quokkacanary"  # a word only the secret file holds
+HUGE_BYTES = 20 * 1024 * 1024 + 7
+
+
+def write_huge(path: Path) -> Path:
+    """A valid entry whose body is padded past 20 MiB, written in chunks."""
+    head = entry_text(path.stem, problem="A huge body follows.")
+    line = ("practice " * 15 + "\n").encode()
+    with open(path, "wb") as fh:
+        fh.write(head.encode())
+        written = len(head)
+        while written < HUGE_BYTES:
+            fh.write(line)
+            written += len(line)
+    return path
+
+
+def write_secret(work: Path) -> Path:
+    """A perfectly valid entry outside the inbox: only a symlink could bring it in."""
+    return write_entry(
+        work / "secret" / "secret-entry.md",
+        "secret-entry",
+        title=f"Secret {CANARY} entry",
+        problem=f"The {CANARY} must never be read through a link.",
+    )
+
+
+def place_huge(inbox: Path) -> Path:
+    return write_huge(inbox / "huge-20mb.md")
+
+
+def place_symlink_to_secret(inbox: Path) -> Path:
+    link = inbox / "symlink-to-secret.md"
+    link.symlink_to(write_secret(inbox.parent))
+    return link
+
+
+def place_symlink_loop(inbox: Path) -> Path:
+    (inbox / "symlink-loop-b.md").symlink_to("symlink-loop.md")
+    (inbox / "symlink-loop.md").symlink_to("symlink-loop-b.md")
+    return inbox / "symlink-loop.md"
+
+
+def place_dangling_symlink(inbox: Path) -> Path:
+    link = inbox / "dangling-symlink.md"
+    link.symlink_to(inbox / "nowhere" / "gone.md")
+    return link
+
+
+def place_fifo(inbox: Path) -> Path:
+    fifo = inbox / "fifo.md"
+    os.mkfifo(fifo)
+    return fifo
+
+
+def place_directory_named_md(inbox: Path) -> Path:
+    folder = inbox / "x.md"
+    folder.mkdir()
+    return folder
+
+
+def place_symlinked_directory(inbox: Path) -> Path:
+    """A folder argument that is a symlink to a folder of valid entries elsewhere."""
+    write_secret(inbox.parent)
+    link = inbox / "linked-folder"
+    link.symlink_to(inbox.parent / "secret", target_is_directory=True)
+    return link
+
+
+def place_unreadable(inbox: Path) -> Path:
+    path = write_entry(inbox / "unreadable.md", "unreadable")
+    path.chmod(0)
+    return path
+
+
+PLACERS: dict[str, Callable[[Path], Path]] = {
+    "huge-20mb": place_huge,
+    "symlink-to-secret": place_symlink_to_secret,
+    "symlink-loop": place_symlink_loop,
+    "dangling-symlink": place_dangling_symlink,
+    "fifo": place_fifo,
+    "directory-named-x-md": place_directory_named_md,
+    "symlinked-directory": place_symlinked_directory,
+    "unreadable": place_unreadable,
+}
+# (message regex for the add and validate output); all are refused.
+MESSAGES = {
+    "huge-20mb": r"limit|MiB|bytes",
+    "symlink-to-secret": r"symbolic link|symlink",
+    "symlink-loop": r"symbolic link|symlink|loop",
+    "dangling-symlink": r"symbolic link|symlink|no such file",
+    "fifo": r"regular file|FIFO",
+    "directory-named-x-md": r"director|no entr|nothing",
+    "symlinked-directory": r"symbolic link|symlink",
+    "unreadable": r"permission|cannot read",
+}
+RUNNING_AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+@pytest.fixture(scope="module")
+def special_runs(base_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, HazardRun]:
+    top = tmp_path_factory.mktemp("special")
+    names = [n for n in PLACERS if not (n == "unreadable" and RUNNING_AS_ROOT)]
+    with ThreadPoolExecutor(4) as pool:
+        futures = {n: pool.submit(exercise, base_kb, top / n, PLACERS[n]) for n in names}
+        return {n: f.result() for n, f in futures.items()}
+
+
+def _run_for(special_runs: dict[str, HazardRun], name: str) -> HazardRun:
+    if name not in special_runs:
+        pytest.skip(
+            "running as root: permissions do not stop root reading a file, so an unreadable "
+            "file cannot be made (CI runs as root); the test runs for ordinary users"
+        )
+    return special_runs[name]
+
+
+names = pytest.mark.parametrize("name", list(PLACERS))
+
+
+@names
+def test_special_input_is_refused_cleanly(special_runs: dict[str, HazardRun], name: str):
+    import re
+
+    hazard = _run_for(special_runs, name)
+    problems = [f"{r.args[0]}: {p}" for r in hazard.runs for p in problems_with_run(r)]
+    assert not problems, "\n".join(problems) + "\n".join(r.describe() for r in hazard.runs)
+    for run in (hazard.validate, hazard.add):
+        assert run.returncode not in (0, None), run.describe()
+        assert hazard.source.name in run.text, run.describe()
+        assert re.search(MESSAGES[name], run.text, re.IGNORECASE), run.describe()
+        assert CANARY not in run.text, "the secret file's content was read through a link"
+        assert len(run.text) < 4000, run.describe()
+        assert run.seconds < 10
+
+
+@names
+def test_special_input_changes_nothing(special_runs: dict[str, HazardRun], name: str):
+    hazard = _run_for(special_runs, name)
+    assert diff_digests(hazard.kb_before, hazard.kb_after) == []
+    assert diff_digests(hazard.outside_before, hazard.outside_after) == []
+    assert hazard.searches_after == hazard.searches_before
+    assert CANARY not in hazard.search.text
+
+
+# ---- the same hazards inside entries/ ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile_kb(base_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The base knowledge base with every special hazard placed inside entries/."""
+    work = tmp_path_factory.mktemp("hostile-entries")
+    kb = copy_kb(base_kb, work / "kb")
+    folder = kb / "entries" / "west-yorkshire"
+    write_huge(folder / "huge-20mb.md")
+    secret = write_secret(work)
+    (folder / "symlink-to-secret.md").symlink_to(secret)
+    (folder / "symlink-loop-b.md").symlink_to("symlink-loop.md")
+    (folder / "symlink-loop.md").symlink_to("symlink-loop-b.md")
+    (folder / "dangling-symlink.md").symlink_to(work / "gone.md")
+    os.mkfifo(folder / "fifo.md")
+    (folder / "x.md").mkdir()
+    write_entry(folder / "x.md" / "inside-dir-named-md.md", "inside-dir-named-md")
+    (kb / "entries" / "linked-force").symlink_to(secret.parent, target_is_directory=True)
+    if not RUNNING_AS_ROOT:
+        write_entry(folder / "unreadable.md", "unreadable").chmod(0)
+    return kb
+
+
+def test_validate_all_reports_each_hazard_inside_entries(hostile_kb: Path):
+    run = run_cli(hostile_kb, "validate")
+    assert_clean_run(run)
+    assert run.returncode == 1, run.describe()
+    for name in ("huge-20mb.md", "symlink-to-secret.md", "fifo.md", "dangling-symlink.md"):
+        assert name in run.text, f"{name} not reported\n{run.describe()}"
+    assert CANARY not in run.text
+
+
+@pytest.mark.parametrize("command", [("index",), ("index", "--rebuild")])
+def test_index_skips_hazards_inside_entries(
+    hostile_kb: Path, tmp_path: Path, command: tuple[str, ...]
+):
+    kb = copy_kb(hostile_kb, tmp_path / "kb")
+    outside = tree_digest(tmp_path, ("kb/entries", "kb/index"))
+    entries = tree_digest(kb / "entries")
+    run = run_cli(kb, *command)
+    assert_clean_run(run)
+    assert run.returncode in (0, 1), run.describe()
+    assert "huge-20mb.md" in run.text, run.describe()
+    assert CANARY not in run.text
+    assert tree_digest(kb / "entries") == entries, "index changed entries/"
+    assert tree_digest(tmp_path, ("kb/entries", "kb/index")) == outside
+    # The valid entries are all searchable; nothing from the secret file is.
+    search = run_cli(kb, "search", "practice managers", "--limit", "50")
+    assert_clean_run(search)
+    for entry_id in BASE_ENTRIES:
+        assert entry_id in search.out, search.describe()
+    secret = run_cli(kb, "search", CANARY)
+    assert_clean_run(secret)
+    assert "secret-entry" not in secret.out, secret.describe()
