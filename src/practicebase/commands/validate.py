@@ -1,18 +1,179 @@
-"""`practicebase validate`."""
+"""`practicebase validate`: check entry files and report every problem."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
+import os
+from pathlib import Path
 
-HELP = "validate (not yet built)"
+from practicebase.entry import Problem
+
+HELP = "check entry files against the entry format (default: every file in entries/)"
+
+FORMATS = ("text", "json", "github")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="entry files or folders to check (default: all of entries/)",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors (exit 1 on any)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text (default), json for machines, or github for Actions annotations",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from practicebase.commands.common import err
+    from practicebase.commands.common import CommandError, knowledge_base, out
+    from practicebase.sanitize import clean_line
+    from practicebase.store import entry_files, find_entry_files
+    from practicebase.validate import LoadedEntry, validate_files
+    from practicebase.vocabulary import load_vocabulary
 
-    err("practicebase validate: not yet built")
-    return 2
+    try:
+        kb = knowledge_base(args)
+    except CommandError:
+        if not args.paths:
+            raise
+        kb = None  # checking files outside any knowledge base: the packaged vocabulary
+    vocabulary = kb.vocabulary if kb is not None else load_vocabulary(None)
+
+    missing: list[LoadedEntry] = []
+    files: list[Path] = []
+    if args.paths:
+        for name in args.paths:
+            path = Path(name)
+            if path.is_dir() and not path.is_symlink():
+                files.extend(find_entry_files(path))
+            elif os.path.lexists(path):
+                files.append(path)
+            else:
+                problem = Problem(str(path), None, "error", None, "no such file or folder")
+                missing.append(LoadedEntry(path, None, [problem]))
+    else:
+        assert kb is not None
+        files = entry_files(kb)
+
+    loaded = validate_files(files, vocabulary, strict=args.strict)
+    if kb is not None:
+        add_duplicate_warnings(kb, loaded, strict=args.strict, all_entries=not args.paths)
+    loaded = missing + loaded
+
+    problems = [
+        dataclasses.replace(p, path=display_path(p.path)) for item in loaded for p in item.problems
+    ]
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    valid = sum(item.entry is not None for item in loaded)
+    summary = (
+        f"{len(loaded)} file{'s' if len(loaded) != 1 else ''} checked: {valid} valid, "
+        f"{len(loaded) - valid} with errors; {errors} error{'s' if errors != 1 else ''}, "
+        f"{warnings} warning{'s' if warnings != 1 else ''}"
+    )
+    if args.format == "json":
+        print(json.dumps(_json_report(loaded, summary, errors, warnings), indent=2))
+    elif args.format == "github":
+        for problem in problems:
+            print(github_annotation(problem))
+        out(summary)
+    else:
+        for problem in problems:
+            out(clean_line(problem.format()))
+        out(summary)
+    return 1 if errors else 0
+
+
+def add_duplicate_warnings(kb, loaded: list, *, strict: bool, all_entries: bool) -> None:
+    """Warn about entries very similar to another entry (errors with --strict)."""
+    try:
+        from practicebase.duplicates import duplicate_warnings
+    except ImportError:
+        return
+    valid = [item for item in loaded if item.entry is not None]
+    if not valid:
+        return
+    entries = [item.entry for item in valid]
+    existing = entries if all_entries else None
+    try:
+        found = duplicate_warnings(kb, entries, existing=existing)
+    except Exception:  # noqa: BLE001 - a hint must never stop validation
+        return
+    by_path = {str(item.path): item for item in valid}
+    for problem in found:
+        item = by_path.get(problem.path)
+        if item is None:
+            continue
+        if strict:
+            problem = dataclasses.replace(problem, severity="error")
+            item.entry = None
+        item.problems.append(problem)
+
+
+def display_path(path: str) -> str:
+    """`path` relative to the working directory when it is inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if relative.startswith("..") else relative
+
+
+def github_annotation(problem: Problem) -> str:
+    """A GitHub Actions `::error file=...,line=...::message` line, escaped and safe."""
+    from practicebase.sanitize import clean_line
+
+    props = [f"file={_escape_property(clean_line(problem.path))}"]
+    if problem.line:
+        props.append(f"line={problem.line}")
+    if problem.field:
+        props.append(f"title={_escape_property(clean_line(problem.field))}")
+    message = clean_line(
+        f"{problem.field}: {problem.message}" if problem.field else problem.message
+    )
+    return f"::{problem.severity} {','.join(props)}::{_escape_data(message)}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _json_report(loaded: list, summary: str, errors: int, warnings: int) -> dict:
+    return {
+        "files": [
+            {
+                "path": display_path(str(item.path)),
+                "id": item.entry.id if item.entry is not None else None,
+                "valid": item.entry is not None,
+                "problems": [
+                    {
+                        "path": display_path(p.path),
+                        "line": p.line,
+                        "severity": p.severity,
+                        "field": p.field,
+                        "message": p.message,
+                    }
+                    for p in item.problems
+                ],
+            }
+            for item in loaded
+        ],
+        "files_checked": len(loaded),
+        "valid": sum(item.entry is not None for item in loaded),
+        "errors": errors,
+        "warnings": warnings,
+        "summary": summary,
+    }

@@ -1,0 +1,418 @@
+"""The `entries/` folder: listing entry files, loading them, and filing new ones atomically.
+
+An entry is filed at `entries/<first-force-id>/<id>.<md|yaml>`, a path built only from the
+validated id and force id. The bytes written are exactly the bytes that were validated: they
+go to a temporary file in the destination folder (named so it is never read as an entry),
+are fsynced, then linked into place without overwriting anything (or `os.replace`d when
+replacing), so there is never a half-written or silently overwritten entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import secrets
+import stat
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from practicebase.entry import Entry, EntryError, Problem
+from practicebase.kb import KnowledgeBase
+from practicebase.parse import (
+    ENTRY_SUFFIXES,
+    decode_text,
+    form_for,
+    parse_raw_text,
+    read_entry_bytes,
+)
+from practicebase.validate import (
+    SLUG,
+    LoadedEntry,
+    load_entry_bytes,
+    validate_files,
+)
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows
+    fcntl = None  # type: ignore[assignment]
+
+TEMP_PREFIX = ".practicebase-tmp-"
+TEMP_SUFFIX = ".part"
+_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
+
+AddStatus = Literal["added", "replaced", "would add", "would replace", "failed"]
+
+
+class StoreError(Exception):
+    """An entry could not be filed; the message says why."""
+
+
+@dataclass
+class Candidate:
+    """A source file read once and checked: `data` is exactly what gets written."""
+
+    source: Path
+    data: bytes | None
+    loaded: LoadedEntry
+
+    @property
+    def entry(self) -> Entry | None:
+        return self.loaded.entry
+
+
+@dataclass
+class AddOutcome:
+    """What happened to one file given to `add`."""
+
+    source: Path
+    status: AddStatus
+    destination: Path | None = None
+    entry: Entry | None = None
+    problems: list[Problem] = field(default_factory=list)
+    removed: Path | None = None  # an older file of the same id, removed by --replace
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+# --- listing and loading --------------------------------------------------------------------
+
+
+def is_entry_name(name: str) -> bool:
+    """True for names of entry files: .md/.yaml/.yml, not hidden, not a README, not a temp."""
+    if name.startswith(".") or name.casefold() == "readme.md":
+        return False
+    return Path(name).suffix.lower() in ENTRY_SUFFIXES
+
+
+def find_entry_files(folder: Path) -> list[Path]:
+    """Entry files under `folder`, sorted; symlinked and hidden folders are not entered."""
+    found: list[Path] = []
+    for current, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(current) / name for name in files if is_entry_name(name))
+    return sorted(found)
+
+
+def entry_files(kb: KnowledgeBase) -> list[Path]:
+    """All entry files under `entries/`, sorted, excluding READMEs, hidden and temp files."""
+    if not kb.entries_dir.is_dir():
+        return []
+    return find_entry_files(kb.entries_dir)
+
+
+def load_all(kb: KnowledgeBase, *, strict: bool = False) -> list[LoadedEntry]:
+    """Every entry file, loaded and checked, with duplicate ids marked."""
+    return validate_files(entry_files(kb), kb.vocabulary, strict=strict)
+
+
+def existing_ids(kb: KnowledgeBase) -> dict[str, Path]:
+    """Case-folded id -> file, for every entry file (its `id:` field, else its file stem).
+
+    Reads fields only, without the full rules, so an entry with an unrelated error still
+    holds its id against a newcomer.
+    """
+    ids: dict[str, Path] = {}
+    for path in entry_files(kb):
+        ids.setdefault(path.stem.casefold(), path)
+        try:
+            raw = parse_raw_text(
+                decode_text(read_entry_bytes(path), str(path)),
+                form=form_for(path) or "md",
+                source=str(path),
+            )
+        except EntryError:
+            continue
+        value = raw.fields.get("id")
+        if isinstance(value, str) and value.strip():
+            ids[value.strip().casefold()] = path
+    return ids
+
+
+# --- adding ---------------------------------------------------------------------------------
+
+
+def check_source(kb: KnowledgeBase, src: Path, *, strict: bool = False) -> Candidate:
+    """Read `src` once (safely) and check it; never raises for bad input."""
+    src = Path(src)
+    if form_for(src) is None:
+        problem = Problem(
+            str(src),
+            None,
+            "error",
+            None,
+            "not an entry file name: it must end in .md, .yaml or .yml",
+        )
+        return Candidate(src, None, LoadedEntry(src, None, [problem]))
+    try:
+        data = read_entry_bytes(src)
+    except EntryError as exc:
+        return Candidate(src, None, LoadedEntry(src, None, list(exc.problems)))
+    loaded = load_entry_bytes(data, path=src, vocabulary=kb.vocabulary, strict=strict)
+    return Candidate(src, data, loaded)
+
+
+def destination(kb: KnowledgeBase, entry: Entry) -> Path:
+    """`entries/<first-force-id>/<id>.<md|yaml>`, checked to stay inside `entries/`."""
+    force_id = entry.forces[0] if entry.forces else ""
+    for label, value in (("id", entry.id), ("force id", force_id)):
+        if not SLUG.fullmatch(value):
+            raise StoreError(f"{label} `{value}` cannot be used in a file name")
+    suffix = ".md" if entry.form == "md" else ".yaml"
+    entries_dir = kb.entries_dir.resolve()
+    target = entries_dir / force_id / f"{entry.id}{suffix}"
+    if target.parent.parent != entries_dir:
+        raise StoreError(f"refusing to write outside {kb.entries_dir}")
+    return target
+
+
+def add_file(
+    kb: KnowledgeBase,
+    src: Path,
+    *,
+    replace: bool = False,
+    dry_run: bool = False,
+    strict: bool = False,
+) -> AddOutcome:
+    """Check `src` and file it under `entries/`; see the module docstring for how."""
+    return file_entry(kb, check_source(kb, src, strict=strict), replace=replace, dry_run=dry_run)
+
+
+def file_entry(
+    kb: KnowledgeBase,
+    candidate: Candidate,
+    *,
+    replace: bool = False,
+    dry_run: bool = False,
+    known_ids: dict[str, Path] | None = None,
+) -> AddOutcome:
+    """File a checked candidate. `known_ids` (from `existing_ids`) is updated when given, so
+    several files added in one call are checked against each other too."""
+    src = candidate.source
+    problems = list(candidate.loaded.problems)
+    entry = candidate.entry
+    if entry is None or candidate.data is None or any(p.is_error for p in problems):
+        return AddOutcome(src, "failed", problems=problems)
+
+    def failed(message: str) -> AddOutcome:
+        problems.append(Problem(str(src), None, "error", "id", message))
+        return AddOutcome(src, "failed", entry=entry, problems=problems)
+
+    try:
+        dest = destination(kb, entry)
+    except StoreError as exc:
+        return failed(str(exc))
+    if known_ids is None:
+        known_ids = existing_ids(kb)
+    key = entry.id.casefold()
+    existing = known_ids.get(key)
+    if existing is not None and not replace:
+        return failed(
+            f"an entry with id `{entry.id}` already exists in {_shown(kb, existing)}; "
+            "use --replace to replace it"
+        )
+    old = existing if existing is not None and not _same(existing, dest) else None
+    if os.path.lexists(dest) and (existing is None or not _same(existing, dest)):
+        return failed(f"{_shown(kb, dest)} already exists and holds a different entry")
+    if dry_run:
+        status: AddStatus = "would replace" if existing is not None else "would add"
+        return AddOutcome(src, status, dest, entry, problems, removed=old)
+    try:
+        with _entries_lock(kb):
+            if not replace:
+                clash = _same_name_anywhere(kb, entry.id)
+                if clash is not None:
+                    return failed(
+                        f"an entry with id `{entry.id}` was just added as {_shown(kb, clash)}"
+                    )
+            _sweep_temp_files(dest.parent)
+            _write_atomically(kb, dest, candidate.data, replace=replace)
+            if old is not None and old.parent.resolve().is_relative_to(kb.entries_dir.resolve()):
+                with contextlib.suppress(FileNotFoundError):
+                    old.unlink()
+                    _fsync_dir(old.parent)
+    except FileExistsError:
+        return failed(f"{_shown(kb, dest)} already exists (added by another process meanwhile)")
+    except (OSError, StoreError) as exc:
+        return failed(f"could not write {_shown(kb, dest)}: {_reason(exc)}")
+    known_ids[key] = dest
+    return AddOutcome(src, "replaced" if existing else "added", dest, entry, problems, removed=old)
+
+
+def sweep_temp_files(kb: KnowledgeBase) -> int:
+    """Remove temp files left in `entries/` by killed `add` processes; returns how many."""
+    removed = 0
+    if not kb.entries_dir.is_dir():
+        return 0
+    for current, dirs, _files in os.walk(kb.entries_dir, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        removed += _sweep_temp_files(Path(current))
+    return removed
+
+
+def _sweep_temp_files(folder: Path) -> int:
+    removed = 0
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    for name in names:
+        match = _TEMP_NAME.match(name)
+        if match and not _pid_alive(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.unlink(folder / name)
+                removed += 1
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+def _write_atomically(kb: KnowledgeBase, dest: Path, data: bytes, *, replace: bool) -> None:
+    """Temp file beside `dest`, fsync, then a no-clobber link (or os.replace); temp removed."""
+    folder = dest.parent
+    created = _ensure_folder(kb, folder)
+    tmp = folder / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}{TEMP_SUFFIX}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0)
+    done = False
+    try:
+        fd = os.open(tmp, flags, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if replace:
+            os.replace(tmp, dest)
+        else:
+            os.link(tmp, dest, follow_symlinks=False)
+        done = True
+        _fsync_dir(folder)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if not done and created:
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+
+
+def _ensure_folder(kb: KnowledgeBase, folder: Path) -> bool:
+    """Make `entries/<force>/` if needed (True when made); refuse symlinked or odd folders."""
+    entries_dir = kb.entries_dir
+    if not entries_dir.is_dir():
+        raise StoreError(f"{entries_dir} is not a folder")
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        try:
+            os.mkdir(folder, 0o755)
+        except FileExistsError:
+            info = os.lstat(folder)
+        else:
+            _fsync_dir(folder.parent)
+            return True
+    if stat.S_ISLNK(info.st_mode):
+        raise StoreError(f"{folder} is a symbolic link; refusing to write through it")
+    if not stat.S_ISDIR(info.st_mode):
+        raise StoreError(f"{folder} is not a folder")
+    if not folder.resolve().is_relative_to(entries_dir.resolve()):
+        raise StoreError(f"{folder} is outside {entries_dir}")
+    return False
+
+
+@contextlib.contextmanager
+def _entries_lock(kb: KnowledgeBase) -> Iterator[None]:
+    """Serialise adds to one knowledge base (an flock on the entries/ folder itself)."""
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(kb.entries_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _same_name_anywhere(kb: KnowledgeBase, entry_id: str) -> Path | None:
+    """An entry file named `<id>.*` in any force folder (case-insensitively), else None."""
+    wanted = {f"{entry_id}{suffix}".casefold() for suffix in ENTRY_SUFFIXES}
+    try:
+        folders = [p for p in kb.entries_dir.iterdir() if p.is_dir() and not p.is_symlink()]
+    except OSError:
+        return None
+    for folder in folders:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if name.casefold() in wanted:
+                return folder / name
+    return None
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _shown(kb: KnowledgeBase, path: Path) -> str:
+    """A path relative to the knowledge base root when it is inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(kb.root.resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return "no space left on the disk"
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return "permission denied"
+        return exc.strerror or str(exc)
+    return str(exc)
+
+
+def expand_sources(paths: Sequence[Path]) -> Iterable[Path]:
+    """Files as given, folders as the entry files inside them (recursively, sorted)."""
+    for path in paths:
+        path = Path(path)
+        if path.is_dir() and not path.is_symlink():
+            yield from find_entry_files(path)
+        else:
+            yield path
