@@ -1,18 +1,24 @@
-"""`practicebase tui`."""
+"""`practicebase tui`: open the terminal app (also what `practicebase` alone does)."""
 
 from __future__ import annotations
 
 import argparse
 
-HELP = "tui (not yet built)"
+HELP = "open the terminal app: search, read, filter and add entries (the default command)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument(
+        "--light", action="store_true", help="start with the light theme (ctrl+t toggles)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from practicebase.commands.common import err
+    from practicebase.commands.common import knowledge_base
 
-    err("practicebase tui: not yet built")
-    return 2
+    kb = knowledge_base(args)
+    from practicebase.tui.app import LIGHT_THEME, PracticebaseApp  # lazy: Textual is heavy
+
+    app = PracticebaseApp(kb, theme=LIGHT_THEME if args.light else "textual-dark")
+    app.run()
+    return int(app.return_code or 0)

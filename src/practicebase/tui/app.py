@@ -1,0 +1,264 @@
+"""The practicebase terminal app: opens the index in a worker and hosts the screens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+
+from practicebase.entry import Entry, Problem
+from practicebase.kb import KnowledgeBase
+from practicebase.tui.dialogs.add_entry import AddEntryDialog
+from practicebase.tui.dialogs.links import ConfirmLink, LinkChooser, entry_links, is_openable
+from practicebase.tui.dialogs.problems import ProblemsDialog
+from practicebase.tui.dialogs.rebuild import RebuildDialog
+from practicebase.tui.errors import describe
+from practicebase.tui.messages import EntryAdded, IndexFailed, IndexProgressed, IndexReady
+from practicebase.tui.palette import ActionsProvider, EntryTitlesProvider
+from practicebase.tui.screens.coverage import CoverageScreen
+from practicebase.tui.screens.entry import EntryScreen
+from practicebase.tui.screens.help import HelpScreen
+from practicebase.tui.screens.search import SearchScreen
+
+if TYPE_CHECKING:
+    from practicebase.search import Searcher
+
+DARK_THEME = "textual-dark"
+LIGHT_THEME = "textual-light"
+
+
+class PracticebaseApp(App[None]):
+    """Search, read, filter and add practice entries of one knowledge base."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "practicebase"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    COMMANDS = App.COMMANDS | {ActionsProvider, EntryTitlesProvider}
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("ctrl+n", "add_entry", "Add", id="app.add-entry"),
+        Binding("ctrl+g", "coverage", "Coverage", id="app.coverage"),
+        Binding("ctrl+b", "rebuild_index", "Rebuild index", id="app.rebuild-index", show=False),
+        Binding("ctrl+t", "toggle_theme", "Theme", id="app.toggle-theme", show=False),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        today: date | None = None,
+        theme: str = DARK_THEME,
+    ) -> None:
+        super().__init__()
+        self.kb = kb
+        self.today = today or date.today()
+        self.searcher: Searcher | None = None
+        self.titles: list[tuple[str, str]] = []
+        self.entry_count = -1  # unknown until the index is open
+        self.index_problems: list[Problem] = []
+        self._initial_theme = theme
+        self.search_screen = SearchScreen()
+
+    def on_mount(self) -> None:
+        self.theme = self._initial_theme
+        self.push_screen(self.search_screen)
+        self.open_index()
+
+    # ---- the index -----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="index")
+    def open_index(self) -> None:
+        """Bring the index up to date (building it if missing), then open a searcher."""
+        try:
+            message = self._open_index()
+        except Exception as exc:  # whatever goes wrong is shown in the app, never raised
+            message = IndexFailed(describe(exc))
+        self.post_message(message)
+
+    def _open_index(self) -> IndexReady | IndexFailed:
+        from practicebase.index import IndexBusy, IndexUnavailable, rebuild_index, update_index
+        from practicebase.search import Searcher
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(IndexProgressed(done, total))
+
+        summary, problems = "", []
+        try:
+            try:
+                report = update_index(self.kb, progress=progress)
+            except IndexUnavailable:
+                report = rebuild_index(self.kb, progress=progress)
+            summary, problems = report.summary(), list(report.problems)
+        except (IndexBusy, IndexUnavailable, OSError) as exc:
+            summary = f"not updated: {describe(exc)}"  # search what is there meanwhile
+        try:
+            searcher = Searcher(self.kb)
+            titles = searcher.titles()
+        except Exception as exc:
+            return IndexFailed(describe(exc))
+        return IndexReady(searcher, summary, problems, titles)
+
+    @on(IndexProgressed)
+    def _index_progressed(self, message: IndexProgressed) -> None:
+        self.search_screen.index_progressed(message.done, message.total)
+
+    @on(IndexReady)
+    def _index_ready(self, message: IndexReady) -> None:
+        if self.searcher is not None and self.searcher is not message.searcher:
+            self.searcher.close()
+        self.searcher = message.searcher
+        self.titles = message.titles
+        self.entry_count = len(message.titles)
+        self.index_problems = message.problems
+        self.search_screen.index_ready()
+        errors = [p for p in message.problems if p.is_error]
+        if errors:
+            self.notify(
+                f"{len(errors)} entry files have errors and are not searchable; "
+                "run `practicebase validate` to see them.",
+                severity="warning",
+                markup=False,
+            )
+        elif message.summary.startswith("not updated"):
+            self.notify(f"Index {message.summary}", severity="warning", markup=False)
+
+    @on(IndexFailed)
+    def _index_failed(self, message: IndexFailed) -> None:
+        self.search_screen.index_failed(message.reason)
+
+    def refresh_titles(self) -> None:
+        """Read titles again after entries changed (in a worker)."""
+        if self.searcher is not None:
+            self._load_titles(self.searcher)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="titles")
+    def _load_titles(self, searcher: Searcher) -> None:
+        try:
+            titles = searcher.titles()
+        except Exception:
+            return
+        self.call_from_thread(self._set_titles, titles)
+
+    def _set_titles(self, titles: list[tuple[str, str]]) -> None:
+        self.titles = titles
+        self.entry_count = len(titles)
+
+    # ---- navigation used by screens and the palette ------------------------------------
+
+    def open_entry(self, entry_id: str, from_search: bool = False) -> None:
+        """Push the reading screen for `entry_id` (over the search screen or another entry)."""
+        if from_search:
+            self._back_to_search()
+        self.push_screen(EntryScreen(entry_id))
+
+    def _back_to_search(self) -> None:
+        while self.screen is not self.search_screen and len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def confirm_link(self, url: str) -> None:
+        """Open `url` only if it is http(s)/mailto and the user confirms."""
+        if not is_openable(url):
+            self.notify(
+                "Not opened: only http, https and mailto links can be opened.",
+                severity="warning",
+                markup=False,
+            )
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.open_url(url)
+
+        self.push_screen(ConfirmLink(url), answered)
+
+    def choose_link(self, entry: Entry) -> None:
+        def chosen(url: str | None) -> None:
+            if url:
+                self.confirm_link(url)
+
+        self.push_screen(LinkChooser(entry_links(entry)), chosen)
+
+    def show_problems(self, heading: str, problems: Sequence[Problem]) -> None:
+        self.push_screen(ProblemsDialog(heading, problems))
+
+    # ---- actions ---------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        sections = [
+            ("Search screen", list(SearchScreen.BINDINGS)),
+            ("Entry screen", list(EntryScreen.BINDINGS)),
+            ("Coverage screen", list(CoverageScreen.BINDINGS)),
+            ("Anywhere", list(self.BINDINGS)),
+        ]
+        self.push_screen(HelpScreen(sections))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
+
+    def action_add_entry(self) -> None:
+        def added(message: EntryAdded | None) -> None:
+            if message is None:
+                return
+            warnings = [p for p in message.problems if not p.is_error]
+            note = f" with {len(warnings)} warnings" if warnings else ""
+            self.notify(f"Added {message.entry_id}{note}.", markup=False)
+            self.refresh_titles()
+            self.search_screen.search_now()
+            self.open_entry(message.entry_id, from_search=True)
+
+        self.push_screen(AddEntryDialog(), added)
+
+    def action_rebuild_index(self) -> None:
+        def rebuilt(ok: bool | None) -> None:
+            if ok:
+                if self.searcher is None:
+                    self.open_index()
+                else:
+                    self.refresh_titles()
+                    self.search_screen.search_now()
+
+        self.push_screen(RebuildDialog(), rebuilt)
+
+    def action_coverage(self) -> None:
+        def chosen(cell: tuple[str | None, str | None] | None) -> None:
+            if not cell or cell == (None, None):
+                return
+            force, theme = cell
+            filters = []
+            if force:
+                filters.append(("force", force))
+            if theme:
+                filters.append(("theme", theme))
+            self._back_to_search()
+            self.search_screen.set_filters(tuple(filters), text="")
+
+        self._back_to_search()
+        self.push_screen(CoverageScreen(), chosen)
+
+    def action_go_search(self) -> None:
+        self._back_to_search()
+        self.search_screen.action_focus_search()
+
+    def action_clear_filters(self) -> None:
+        self._back_to_search()
+        self.search_screen.action_clear_filters()
+
+    def action_cycle_sort(self) -> None:
+        self._back_to_search()
+        self.search_screen.action_cycle_sort()
+
+    def action_show_facets(self) -> None:
+        self._back_to_search()
+        self.search_screen.add_class("-facets-open")
+        self.search_screen.query_one("#facets").focus()
+
+    def action_use_suggestion(self) -> None:
+        self._back_to_search()
+        self.search_screen.action_use_suggestion()

@@ -1,0 +1,139 @@
+"""Messages that workers post when slow work finishes; `@on` handlers update the widgets.
+
+Workers never touch widgets: they build one of these and post it. Names say what happened.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from practicebase.entry import Entry, Problem
+    from practicebase.search import Hit, Searcher, SearchResult
+
+
+class IndexProgressed(Message):
+    """An index update or rebuild has processed `done` of `total` files."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+
+class IndexReady(Message):
+    """The index is open and searchable; `summary` says what the update or rebuild did."""
+
+    def __init__(
+        self,
+        searcher: Searcher,
+        summary: str,
+        problems: list[Problem],
+        titles: list[tuple[str, str]],
+    ) -> None:
+        super().__init__()
+        self.searcher = searcher
+        self.summary = summary
+        self.problems = problems
+        self.titles = titles
+
+
+class IndexFailed(Message):
+    """The index could not be opened, updated or rebuilt; `reason` says why and what to do."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class ResultsFetched(Message):
+    """A search finished; `seq` is the request's sequence number, to drop stale results."""
+
+    def __init__(self, seq: int, result: SearchResult) -> None:
+        super().__init__()
+        self.seq = seq
+        self.result = result
+
+
+class SearchFailed(Message):
+    """A search raised; `reason` is a one-line explanation."""
+
+    def __init__(self, seq: int, reason: str) -> None:
+        super().__init__()
+        self.seq = seq
+        self.reason = reason
+
+
+class EntryLoaded(Message):
+    """An entry was read from its file (`entry` is None when it has gone or is invalid)."""
+
+    def __init__(self, entry_id: str, entry: Entry | None) -> None:
+        super().__init__()
+        self.entry_id = entry_id
+        self.entry = entry
+
+
+class SimilarFound(Message):
+    """More-like-this hits for `entry_id` were found."""
+
+    def __init__(self, entry_id: str, hits: tuple[Hit, ...]) -> None:
+        super().__init__()
+        self.entry_id = entry_id
+        self.hits = hits
+
+
+class EntryReindexed(Message):
+    """An entry's file was indexed again after editing; `problems` are its validation problems."""
+
+    def __init__(self, entry_id: str, summary: str, problems: list[Problem]) -> None:
+        super().__init__()
+        self.entry_id = entry_id
+        self.summary = summary
+        self.problems = problems
+
+
+class EntryRejected(Message):
+    """A file given to the add dialog was not added; `problems` say every reason."""
+
+    def __init__(self, problems: list[Problem], reason: str = "") -> None:
+        super().__init__()
+        self.problems = problems
+        self.reason = reason
+
+
+class EntryAdded(Message):
+    """A file was validated, filed under entries/ and indexed."""
+
+    def __init__(self, entry_id: str, path: str, problems: list[Problem]) -> None:
+        super().__init__()
+        self.entry_id = entry_id
+        self.path = path
+        self.problems = problems
+
+
+class IndexRebuilt(Message):
+    """A rebuild finished; `summary` is the index report's summary line."""
+
+    def __init__(self, summary: str, problems: list[Problem]) -> None:
+        super().__init__()
+        self.summary = summary
+        self.problems = problems
+
+
+class CoverageBuilt(Message):
+    """The forces-by-themes coverage was computed from the index."""
+
+    def __init__(self, coverage: Any) -> None:
+        super().__init__()
+        self.coverage = coverage
+
+
+class FacetToggled(Message):
+    """The user chose a facet value: add it to the filters, or remove it if present."""
+
+    def __init__(self, field: str, value: str) -> None:
+        super().__init__()
+        self.field = field
+        self.value = value

@@ -1,0 +1,1 @@
+"""Full screens of the terminal app: search (main), entry reading, coverage, help."""

@@ -1,0 +1,202 @@
+"""The entry screen: one entry full screen for reading, with similar practice to jump through."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from practicebase.entry import Entry
+from practicebase.tui import text as t
+from practicebase.tui.errors import describe
+from practicebase.tui.messages import EntryLoaded, EntryReindexed, SimilarFound
+from practicebase.tui.widgets.metadata import relative_path
+from practicebase.tui.widgets.preview import EntryView
+
+if TYPE_CHECKING:
+    from practicebase.search import Searcher
+    from practicebase.tui.app import PracticebaseApp
+
+SIMILAR_LIMIT = 10
+
+
+def similar_prompt(hit) -> Text:
+    """A similar-practice row: title, then forces."""
+    row = t.line(hit.title, "bold")
+    row.append("\n")
+    row.append_text(t.line(", ".join(hit.force_names or hit.forces), "italic dim"))
+    return row
+
+
+class EntryScreen(Screen[None]):
+    """Reads one entry; escape returns to where it was opened from."""
+
+    app: PracticebaseApp
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="entry.back"),
+        Binding("e", "edit", "Edit", id="entry.edit"),
+        Binding("i", "copy_id", "Copy id", id="entry.copy-id"),
+        Binding("p", "copy_path", "Copy path", id="entry.copy-path"),
+        Binding("m", "copy_email", "Copy email", id="entry.copy-email"),
+        Binding("l", "links", "Links", id="entry.links"),
+        Binding("s", "focus_similar", "Similar", id="entry.similar"),
+        Binding("r", "focus_reading", "Read", id="entry.reading", show=False),
+    ]
+
+    def __init__(self, entry_id: str) -> None:
+        super().__init__()
+        self.entry_id = entry_id
+        self.entry: Entry | None = None
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        with Horizontal(id="entry-panes"):
+            yield EntryView(app.kb.vocabulary, app.kb.root, app.today, id="reading")
+            with Vertical(id="similar-pane"):
+                yield Static(Text("Similar practice", "bold"), id="similar-title", markup=False)
+                yield OptionList(id="similar", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#reading", EntryView).show_entry(None, "Loading...")
+        self.query_one("#reading", EntryView).focus()
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the entry and its similar practice again (after an edit, for example)."""
+        searcher = self.app.searcher
+        if searcher is None:
+            self.query_one("#reading", EntryView).show_entry(None, "The index is not open yet.")
+            return
+        self.load_entry(searcher, self.entry_id)
+        self.find_similar(searcher, self.entry_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="entry")
+    def load_entry(self, searcher: Searcher, entry_id: str) -> None:
+        try:
+            entry = searcher.entry(entry_id)
+        except Exception:
+            entry = None
+        self.post_message(EntryLoaded(entry_id, entry))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="similar")
+    def find_similar(self, searcher: Searcher, entry_id: str) -> None:
+        try:
+            hits = searcher.more_like_this(entry_id, limit=SIMILAR_LIMIT)
+        except Exception:
+            hits = ()
+        self.post_message(SimilarFound(entry_id, tuple(hits)))
+
+    @on(EntryLoaded)
+    def _show_entry(self, message: EntryLoaded) -> None:
+        if message.entry_id != self.entry_id:
+            return
+        self.entry = message.entry
+        self.query_one("#reading", EntryView).show_entry(
+            message.entry,
+            f"Entry {self.entry_id} could not be read: its file has gone or is no longer valid.",
+        )
+        self.sub_title = self.entry.title if self.entry else ""
+
+    @on(SimilarFound)
+    def _show_similar(self, message: SimilarFound) -> None:
+        if message.entry_id != self.entry_id:
+            return
+        similar = self.query_one("#similar", OptionList)
+        options = [Option(similar_prompt(hit), id=hit.id) for hit in message.hits]
+        if options:
+            similar.set_options(options)
+            similar.highlighted = 0
+        else:
+            similar.set_options([Option(Text("Nothing similar found.", "italic"), disabled=True)])
+
+    @on(OptionList.OptionSelected, "#similar")
+    def _similar_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.app.open_entry(event.option.id)
+
+    # ---- actions -------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_focus_similar(self) -> None:
+        self.query_one("#similar", OptionList).focus()
+
+    def action_focus_reading(self) -> None:
+        self.query_one("#reading", EntryView).focus()
+
+    def action_copy_id(self) -> None:
+        self._copy(self.entry_id, "id")
+
+    def action_copy_path(self) -> None:
+        if self.entry and self.entry.path:
+            self._copy(str(self.entry.path), "path")
+
+    def action_copy_email(self) -> None:
+        if self.entry:
+            self._copy(self.entry.contact.email, "contact email")
+
+    def _copy(self, value: str, what: str) -> None:
+        self.app.copy_to_clipboard(t.line(value).plain)
+        self.app.notify(f"Copied the {what} to the clipboard.", markup=False)
+
+    def action_links(self) -> None:
+        if self.entry is not None:
+            self.app.choose_link(self.entry)
+
+    def action_edit(self) -> None:
+        """Open the entry's file in $VISUAL/$EDITOR, then index it again and show it."""
+        if self.entry is None or self.entry.path is None:
+            return
+        path = self.entry.path
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        try:
+            with self.app.suspend():
+                subprocess.run([*shlex.split(editor), str(path)], check=False)
+        except Exception as exc:  # no terminal to suspend to, or no such editor
+            self.app.notify(
+                f"Could not run the editor: {describe(exc)}", markup=False, severity="error"
+            )
+            return
+        self.reindex(path)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="reindex")
+    def reindex(self, path) -> None:
+        from practicebase.index import update_index
+
+        app = self.app
+        try:
+            report = update_index(app.kb, only=[path])
+            if app.searcher is not None:
+                app.searcher.refresh()
+        except Exception as exc:
+            self.post_message(EntryReindexed(self.entry_id, f"not indexed: {describe(exc)}", []))
+            return
+        self.post_message(EntryReindexed(self.entry_id, report.summary(), list(report.problems)))
+
+    @on(EntryReindexed)
+    def _reindexed(self, message: EntryReindexed) -> None:
+        errors = [p for p in message.problems if p.is_error]
+        if errors:
+            self.app.show_problems(
+                "The edited file has problems and was not indexed", message.problems
+            )
+        else:
+            self.app.notify(f"Indexed again: {message.summary}", markup=False)
+        self.reload()
+        self.app.search_screen.search_now()
+
+    def relative_path(self) -> str:
+        return relative_path(self.entry.path if self.entry else None, self.app.kb.root)

@@ -1,0 +1,63 @@
+"""The help screen (F1): every key of every screen, read from the bindings themselves."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+NAVIGATION_KEYS = (
+    ("up / down", "Move through results, facets, similar practice or the table"),
+    ("enter", "Open the highlighted entry, toggle a filter, or search a coverage cell"),
+    ("tab / shift+tab", "Move between the search box, filters, results and preview"),
+    ("ctrl+p", "Command palette: every action, and jump to an entry by title"),
+    ("mouse", "Click rows and links; links ask before they open"),
+)
+
+
+def binding_rows(app: App, sections: list[tuple[str, list[BindingType]]]) -> Text:
+    """A plain-text table of the keys in `sections`, using the keys as currently mapped."""
+    out = Text()
+    for title, bindings in sections:
+        out.append(f"{title}\n", "bold underline")
+        for binding in bindings:
+            if not isinstance(binding, Binding):
+                continue
+            for key in _current_keys(app, binding):
+                out.append(f"  {app.get_key_display(Binding(key, binding.action)):<16}", "bold")
+                out.append(f"{binding.description or binding.action}\n")
+        out.append("\n")
+    out.append("Everywhere\n", "bold underline")
+    for key, what in NAVIGATION_KEYS:
+        out.append(f"  {key:<16}", "bold")
+        out.append(f"{what}\n")
+    return out
+
+
+def _current_keys(app: App, binding: Binding) -> list[str]:
+    keymap = getattr(app, "_keymap", {}) or {}
+    keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+    return [key.strip() for key in keys.split(",") if key.strip()]
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists every key; escape, F1 or q closes it."""
+
+    BINDINGS = [
+        Binding("escape,f1,q", "close", "Close", id="help.close"),
+    ]
+
+    def __init__(self, sections: list[tuple[str, list[BindingType]]]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Static(Text("practicebase keys", "bold"), markup=False)
+            yield Static(binding_rows(self.app, self.sections), id="help-keys", markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

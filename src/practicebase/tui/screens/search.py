@@ -1,0 +1,301 @@
+"""The main screen: search as you type, results, preview, facets, status and suggestions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
+
+from practicebase.search import SORTS, SearchRequest, SearchResult
+from practicebase.tui.errors import describe
+from practicebase.tui.messages import (
+    EntryLoaded,
+    FacetToggled,
+    ResultsFetched,
+    SearchFailed,
+)
+from practicebase.tui.widgets.facets import FacetPanel
+from practicebase.tui.widgets.preview import EntryView
+from practicebase.tui.widgets.results import MORE_ID, ResultsList
+from practicebase.tui.widgets.status import StatusLine, SuggestionLine
+
+if TYPE_CHECKING:
+    from practicebase.search import Searcher
+    from practicebase.tui.app import PracticebaseApp
+
+PAGE_SIZE = 20
+DEBOUNCE_SECONDS = 0.15
+
+
+class SearchScreen(Screen[None]):
+    """Search input on top; facets, results and the highlighted entry's preview below."""
+
+    app: PracticebaseApp
+
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search", id="search.focus", show=False),
+        Binding("down", "results_down", "Next", id="search.next", show=False),
+        Binding("up", "results_up", "Previous", id="search.previous", show=False),
+        Binding("pagedown", "results_page_down", "Page down", id="search.page-down", show=False),
+        Binding("pageup", "results_page_up", "Page up", id="search.page-up", show=False),
+        Binding("ctrl+s", "cycle_sort", "Sort", id="search.sort"),
+        Binding("f2", "toggle_facets", "Filters", id="search.facets"),
+        Binding("ctrl+r", "clear_filters", "Clear filters", id="search.clear-filters"),
+        Binding("ctrl+y", "use_suggestion", "Use suggestion", id="search.suggestion", show=False),
+        Binding("ctrl+l", "more_results", "More", id="search.more", show=False),
+        Binding("escape", "back", "Back", id="search.back", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_text = ""
+        self.filters: tuple[tuple[str, str], ...] = ()
+        self.sort = SORTS[0]
+        self.limit = PAGE_SIZE
+        self.last_result: SearchResult | None = None
+        self._seq = 0
+        self._shown_seq = 0
+        self._debounce: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(
+            placeholder='Search practice: words, "phrases", force:gmp theme:referrals ...',
+            id="query",
+        )
+        with Horizontal(id="index-progress"):
+            yield Static(Text("Opening the search index..."), id="index-label", markup=False)
+            yield ProgressBar(id="index-bar", show_eta=False)
+        yield StatusLine(id="status")
+        yield SuggestionLine(id="suggestion")
+        with Horizontal(id="panes"):
+            yield FacetPanel(self.app.kb.vocabulary, id="facets")
+            yield ResultsList(id="results")
+            yield EntryView(self.app.kb.vocabulary, self.app.kb.root, self.app.today, id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#suggestion", SuggestionLine).clear()
+        self.query_one(StatusLine).show_text("Opening the search index...", "dim")
+        self.query_one("#preview", EntryView).show_entry(None, "")
+        self.query_one("#query", Input).focus()
+
+    # ---- searching ---------------------------------------------------------------------
+
+    @property
+    def is_settled(self) -> bool:
+        """True when no search is waiting or running (what tests wait for)."""
+        return self._debounce is None and self._shown_seq == self._seq
+
+    def current_request(self) -> SearchRequest:
+        return SearchRequest(
+            text=self.query_text, filters=self.filters, sort=self.sort, limit=self.limit
+        )
+
+    @on(Input.Changed, "#query")
+    def _query_changed(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        self.limit = PAGE_SIZE
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._debounced_search)
+
+    def _debounced_search(self) -> None:
+        self._debounce = None
+        self.search_now()
+
+    def search_now(self) -> None:
+        """Search for the current query, filters and sort in a worker (if the index is open)."""
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        searcher = self.app.searcher
+        if searcher is None:
+            return
+        self._seq += 1
+        self.fetch_results(searcher, self._seq, self.current_request())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    def fetch_results(self, searcher: Searcher, seq: int, request: SearchRequest) -> None:
+        try:
+            result = searcher.search(request)
+        except Exception as exc:  # shown in the status line, never as a traceback
+            self.post_message(SearchFailed(seq, describe(exc)))
+            return
+        self.post_message(ResultsFetched(seq, result))
+
+    @on(ResultsFetched)
+    def _show_results(self, message: ResultsFetched) -> None:
+        if message.seq != self._seq:
+            return  # a newer search was started: never let an older answer replace it
+        self._shown_seq = message.seq
+        result = message.result
+        self.last_result = result
+        vocabulary = self.app.kb.vocabulary
+        self.query_one(StatusLine).show_result(result, vocabulary)
+        self.query_one(SuggestionLine).show_result(result)
+        self.query_one(FacetPanel).show_facets(result.facets, self.filters)
+        results = self.query_one(ResultsList)
+        if result.hits:
+            results.show_result(result)
+        else:
+            results.show_message(self._empty_message())
+            self.query_one("#preview", EntryView).show_entry(None, "")
+
+    def _empty_message(self) -> Text:
+        if self.app.entry_count == 0 and not self.query_text and not self.filters:
+            return Text(
+                "The knowledge base has no entries yet: press ctrl+n to add one from a file.",
+                "italic",
+            )
+        return Text("No entries match. Try fewer words, or clear the filters (ctrl+r).", "italic")
+
+    @on(SearchFailed)
+    def _search_failed(self, message: SearchFailed) -> None:
+        if message.seq != self._seq:
+            return
+        self._shown_seq = message.seq
+        self.query_one(StatusLine).show_text(f"Search failed: {message.reason}", "bold red")
+
+    # ---- index state (called by the app) ---------------------------------------------
+
+    def index_progressed(self, done: int, total: int) -> None:
+        self.query_one("#index-progress").display = True
+        self.query_one("#index-bar", ProgressBar).update(total=max(total, 1), progress=done)
+        self.query_one("#index-label", Static).update(Text(f"Indexing entries: {done} of {total}"))
+
+    def index_ready(self) -> None:
+        self.query_one("#index-progress").display = False
+        self.search_now()
+
+    def index_failed(self, reason: str) -> None:
+        self.query_one("#index-progress").display = False
+        self.query_one(StatusLine).show_text(f"Search is unavailable: {reason}", "bold red")
+        self.query_one(ResultsList).show_message(
+            Text("Press ctrl+b to rebuild the search index from entries/.", "italic")
+        )
+
+    # ---- preview ---------------------------------------------------------------------
+
+    @on(OptionList.OptionHighlighted, "#results")
+    def _result_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        entry_id = self.query_one(ResultsList).highlighted_entry_id
+        searcher = self.app.searcher
+        if entry_id is None or searcher is None:
+            return
+        self.load_preview(searcher, entry_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
+    def load_preview(self, searcher: Searcher, entry_id: str) -> None:
+        try:
+            entry = searcher.entry(entry_id)
+        except Exception:
+            entry = None
+        self.post_message(EntryLoaded(entry_id, entry))
+
+    @on(EntryLoaded)
+    def _show_preview(self, message: EntryLoaded) -> None:
+        if message.entry_id != self.query_one(ResultsList).highlighted_entry_id:
+            return
+        self.query_one("#preview", EntryView).show_entry(
+            message.entry, "This entry's file could not be read; rebuild the index (ctrl+b)."
+        )
+
+    # ---- choosing ------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#query")
+    def _query_submitted(self) -> None:
+        self._choose(self.query_one(ResultsList).highlighted_option)
+
+    @on(OptionList.OptionSelected, "#results")
+    def _result_selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option)
+
+    def _choose(self, option) -> None:
+        if option is None or option.disabled:
+            return
+        if option.id == MORE_ID:
+            self.action_more_results()
+        elif option.id:
+            self.app.open_entry(option.id)
+
+    @on(FacetToggled)
+    def _facet_toggled(self, message: FacetToggled) -> None:
+        pair = (message.field, message.value)
+        if pair in self.filters:
+            self.set_filters(tuple(f for f in self.filters if f != pair))
+        else:
+            self.set_filters((*self.filters, pair))
+
+    def set_filters(self, filters: tuple[tuple[str, str], ...], text: str | None = None) -> None:
+        """Replace the filters (and optionally the query text) and search at once."""
+        self.filters = filters
+        self.limit = PAGE_SIZE
+        if text is not None:
+            query = self.query_one("#query", Input)
+            with query.prevent(Input.Changed):
+                query.value = text
+            self.query_text = text
+        self.search_now()
+
+    # ---- actions -------------------------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_results_down(self) -> None:
+        self.query_one(ResultsList).action_cursor_down()
+
+    def action_results_up(self) -> None:
+        self.query_one(ResultsList).action_cursor_up()
+
+    def action_results_page_down(self) -> None:
+        self.query_one(ResultsList).action_page_down()
+
+    def action_results_page_up(self) -> None:
+        self.query_one(ResultsList).action_page_up()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.search_now()
+
+    def action_clear_filters(self) -> None:
+        if self.filters:
+            self.set_filters(())
+
+    def action_toggle_facets(self) -> None:
+        """Show or hide the facet panel; when shown, focus it."""
+        facets = self.query_one(FacetPanel)
+        if self.has_class("-facets-open") and facets.has_focus:
+            self.remove_class("-facets-open")
+            self.action_focus_search()
+        else:
+            self.add_class("-facets-open")
+            facets.focus()
+
+    def action_use_suggestion(self) -> None:
+        suggestion = self.query_one(SuggestionLine).suggestion
+        if suggestion:
+            query = self.query_one("#query", Input)
+            with query.prevent(Input.Changed):
+                query.value = suggestion
+            self.query_text = suggestion
+            self.limit = PAGE_SIZE
+            self.search_now()
+
+    def action_more_results(self) -> None:
+        if self.last_result and self.last_result.total > len(self.last_result.hits):
+            self.limit += PAGE_SIZE
+            self.search_now()
+
+    def action_back(self) -> None:
+        """Escape: close the facet panel, else return to the search input."""
+        if self.has_class("-facets-open"):
+            self.remove_class("-facets-open")
+        self.action_focus_search()

@@ -1,0 +1,82 @@
+"""The results list: one row per hit, plus a "N more" row to page on demand."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from practicebase.search import Hit, SearchResult
+from practicebase.tui import text as t
+
+MORE_ID = "__more__"
+"""Option id of the "N more" row (entry ids are slugs and never contain underscores)."""
+
+
+def hit_prompt(hit: Hit) -> Text:
+    """A results row: title and badges, forces, then the snippet with matches emphasised."""
+    row = Text()
+    row.append_text(t.line(hit.title, "bold"))
+    for tag in (
+        t.sensitive_badge() if hit.classification == t.SENSITIVE else None,
+        t.due_badge() if hit.is_due else None,
+    ):
+        if tag is not None:
+            row.append(" ")
+            row.append_text(tag)
+    row.append("\n")
+    row.append_text(t.line(", ".join(hit.force_names or hit.forces), "italic"))
+    row.append(" ")
+    row.append_text(t.stage_badge(hit.stage))
+    if hit.outcome:
+        row.append(" ")
+        row.append_text(t.outcome_badge(hit.outcome))
+    if hit.status and hit.status != "active":
+        row.append(" ")
+        row.append_text(t.line(f"({hit.status})", "dim"))
+    if hit.snippet:
+        row.append("\n")
+        row.append_text(t.emphasised(hit.snippet, hit.snippet_spans, "dim"))
+    return row
+
+
+class ResultsList(OptionList):
+    """Hits of the current search; the option id of a hit row is the entry id."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.hits: tuple[Hit, ...] = ()
+        self.total = 0
+
+    def show_result(self, result: SearchResult) -> None:
+        """Replace the rows, keeping the highlighted entry when it is still there."""
+        keep = self.highlighted_entry_id
+        self.hits = result.hits
+        self.total = result.total
+        options: list[Option] = [Option(hit_prompt(hit), id=hit.id) for hit in result.hits]
+        remaining = result.total - len(result.hits)
+        if remaining > 0:
+            options.append(Option(Text(f"... {remaining} more (enter to show)", "bold"), MORE_ID))
+        self.set_options(options)
+        ids = [hit.id for hit in result.hits]
+        if keep in ids:
+            self.highlighted = ids.index(keep)
+        elif options:
+            self.highlighted = 0
+
+    def show_message(self, message: Text) -> None:
+        """Replace the rows by one disabled line explaining why there are none."""
+        self.hits = ()
+        self.total = 0
+        self.set_options([Option(message, disabled=True)])
+
+    @property
+    def highlighted_entry_id(self) -> str | None:
+        """The entry id of the highlighted row, or None (no row, or the "more" row)."""
+        option = self.highlighted_option
+        if option is None or option.id in (None, MORE_ID):
+            return None
+        return option.id
+
+    def hit(self, entry_id: str) -> Hit | None:
+        return next((hit for hit in self.hits if hit.id == entry_id), None)

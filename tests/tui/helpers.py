@@ -1,0 +1,42 @@
+"""Waiting for the app instead of sleeping: workers, debounce timers and screens."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.pilot import Pilot
+
+from practicebase.tui.app import PracticebaseApp
+
+
+async def settle(pilot: Pilot, timeout: float = 10.0) -> None:
+    """Wait until the index is open, no search is pending and every worker has finished."""
+    app: PracticebaseApp = pilot.app  # type: ignore[assignment]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.search_screen
+        ready = app.searcher is not None or not screen.query_one("#index-progress").display
+        if ready and screen.is_settled and not any(w.is_running for w in app.workers):
+            await pilot.pause()
+            return
+        if loop.time() > deadline:
+            raise TimeoutError("the app did not settle")
+        await pilot.pause(0.02)
+
+
+async def type_query(pilot: Pilot, text: str) -> None:
+    """Type `text` into the search box (replacing what is there) and wait for the results."""
+    app: PracticebaseApp = pilot.app  # type: ignore[assignment]
+    query = app.search_screen.query_one("#query")
+    query.value = ""
+    query.focus()
+    await pilot.pause()
+    await pilot.press(*text) if text else None
+    await settle(pilot)
+
+
+def result_ids(app: PracticebaseApp) -> list[str]:
+    return [hit.id for hit in app.search_screen.query_one("#results").hits]

@@ -1,0 +1,89 @@
+"""Coverage matrix and choosing a cell; help lists every key; the command palette."""
+
+from __future__ import annotations
+
+from conftest import TODAY
+from helpers import result_ids, settle
+
+from practicebase.tui.app import PracticebaseApp
+from practicebase.tui.screens.coverage import CoverageScreen
+from practicebase.tui.screens.entry import EntryScreen
+from practicebase.tui.screens.help import HelpScreen
+from practicebase.tui.screens.search import SearchScreen
+
+
+async def test_coverage_counts_totals_and_choosing_a_cell_searches_it(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+g")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CoverageScreen)
+        table = screen.query_one("#coverage")
+        row = table.get_row("west-midlands")
+        themes = [column.key.value for column in table.columns.values()]
+        assert str(row[themes.index("referrals")]) == "1"
+        assert str(row[themes.index("case-management")]) == "1"
+        assert str(row[themes.index("__total__")]) == "2"
+        assert str(table.get_row("__total__")[themes.index("referrals")]) == "4"
+        table.move_cursor(
+            row=table.get_row_index("west-midlands"), column=themes.index("referrals")
+        )
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is app.search_screen
+        assert app.search_screen.filters == (("force", "west-midlands"), ("theme", "referrals"))
+        assert result_ids(app) == ["school-referral-clinic"]
+
+
+async def test_help_lists_every_binding_and_closes(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        shown = str(app.screen.query_one("#help-keys").render())
+        for cls in (PracticebaseApp, SearchScreen, EntryScreen, CoverageScreen):
+            for binding in cls.BINDINGS:
+                assert binding.id, f"{cls.__name__} binding {binding.key} has no id"
+                assert binding.description in shown, binding.description
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.search_screen
+
+
+async def test_palette_jumps_to_an_entry_by_title_and_runs_actions(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"GP practice referral")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryScreen)
+        assert app.screen.entry_id == "gp-referral-pathway"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Coverage")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CoverageScreen)
+
+
+async def test_theme_toggles_dark_and_light(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == "textual-dark"
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-light"
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-dark"

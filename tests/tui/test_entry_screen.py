@@ -1,0 +1,103 @@
+"""Reading an entry: full view, similar practice, back to results intact, copy, links."""
+
+from __future__ import annotations
+
+from conftest import TODAY
+from helpers import settle, type_query
+
+from practicebase.tui.app import PracticebaseApp
+from practicebase.tui.dialogs.links import ConfirmLink, is_openable
+from practicebase.tui.screens.entry import EntryScreen
+
+
+async def test_open_entry_similar_list_and_back(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.search_screen
+        await type_query(pilot, "referral")
+        results = screen.query_one("#results")
+        results.highlighted = [h.id for h in results.hits].index("school-referral-clinic")
+        await pilot.press("enter")
+        await settle(pilot)
+        entry_screen = app.screen
+        assert isinstance(entry_screen, EntryScreen)
+        assert entry_screen.entry.title.startswith("School referral clinic")
+        similar = entry_screen.query_one("#similar")
+        similar_ids = [option.id for option in similar.options]
+        assert similar_ids and "school-referral-clinic" not in similar_ids
+        # Jump to the first similar entry, then step back twice.
+        await pilot.press("s")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryScreen) and app.screen is not entry_screen
+        assert app.screen.entry_id == similar_ids[0]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is entry_screen
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.query_one("#query").value == "referral"
+        assert results.highlighted_entry_id == "school-referral-clinic"
+
+
+async def test_copy_id_path_and_email(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.open_entry("gp-referral-pathway")
+        await settle(pilot)
+        await pilot.press("i")
+        assert app.clipboard == "gp-referral-pathway"
+        await pilot.press("m")
+        assert app.clipboard == "prevent.gp-referral-pathway@example.police.uk"
+        await pilot.press("p")
+        assert app.clipboard.endswith("gp-referral-pathway.md")
+
+
+async def test_sensitive_entry_shows_banner_in_preview_and_entry_view(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await type_query(pilot, "online harms")
+        banner = app.search_screen.query_one("#preview .banner")
+        assert banner.display
+        app.open_entry("online-harms-desk")
+        await settle(pilot)
+        assert app.screen.query_one(".banner").display
+        await pilot.press("escape")
+        await type_query(pilot, "gp practice")
+        assert not banner.display
+
+
+async def test_links_open_only_after_confirmation_and_only_http_mailto(kb) -> None:
+    opened: list[str] = []
+    app = PracticebaseApp(kb, today=TODAY)
+    app.open_url = lambda url, new_tab=True: opened.append(url)  # the browser is outside
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.confirm_link("javascript:alert(1)")
+        app.confirm_link("file:///etc/passwd")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmLink)
+        app.open_entry("gp-referral-pathway")
+        await settle(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmLink)
+        assert opened == []
+        await pilot.press("n")
+        await pilot.pause()
+        assert opened == []
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert opened == ["https://example.org/guide"]
+    assert is_openable("mailto:prevent@example.police.uk")
+    assert not is_openable("https://example.org/\x1b[2J")

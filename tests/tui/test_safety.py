@@ -1,0 +1,125 @@
+"""Data is text: markup in titles shows literally and escape sequences never reach the screen."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from conftest import TODAY
+from helpers import result_ids, settle, type_query
+from kb_factory import ESCAPE_MARKERS, HOSTILE_BODY, HOSTILE_TITLE, write_hostile_files
+
+from practicebase.entry import Contact, Entry, Link
+from practicebase.search import Hit, SearchRequest, SearchResult
+from practicebase.tui.app import PracticebaseApp
+from practicebase.tui.widgets.preview import EntryView
+from practicebase.tui.widgets.results import ResultsList
+
+MARKUP_TITLE = "[@click=app.quit]x[/] referrals [bold]markup[/bold]"
+
+
+def screen_text(app: PracticebaseApp) -> str:
+    return app.export_screenshot()
+
+
+async def test_markup_title_shows_literally_and_clicking_it_does_nothing(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await type_query(pilot, "markup")
+        assert result_ids(app)[0] == "hostile-markup-title"
+        results = app.search_screen.query_one(ResultsList)
+        assert MARKUP_TITLE in str(results.get_option_at_index(0).prompt)
+        lines = results.render_lines(results.region.reset_offset)
+        rendered = "".join(strip.text for strip in lines)
+        assert "[@click=app.quit]x[/]" in rendered
+        # Click on the title's "x" in the row and in the preview: the app keeps running.
+        offset = rendered.index("[@click") + len("[@click=app.quit]")
+        await pilot.click(ResultsList, offset=(offset % results.region.width, 1))
+        await pilot.click(ResultsList, offset=(offset % results.region.width, 1))
+        await pilot.pause()
+        assert app.is_running
+        preview = app.search_screen.query_one("#preview", EntryView)
+        await settle(pilot)
+        title = preview.query_one(".entry-title")
+        assert "[@click=app.quit]x[/]" in str(title.render())
+        await pilot.click(title, offset=(18, 0))
+        await pilot.pause()
+        assert app.is_running
+        app.open_entry("hostile-markup-title")
+        await settle(pilot)
+        await pilot.click(app.screen.query_one(".entry-title"), offset=(18, 0))
+        await pilot.pause()
+        assert app.is_running
+        assert "[red]special[/red]" in screen_text(app) or "special" in screen_text(app)
+
+
+async def test_entry_files_with_escape_sequences_never_reach_the_screen(kb) -> None:
+    write_hostile_files(kb.root)
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await type_query(pilot, "escape")
+        svg = screen_text(app)
+        for marker in ESCAPE_MARKERS:
+            assert marker not in svg
+        assert "\x1b" not in svg and "\x07" not in svg
+
+
+def hostile_entry() -> Entry:
+    """An entry as a broken core might hand it over: escape sequences in every field."""
+    return Entry(
+        id="hostile",
+        title=HOSTILE_TITLE,
+        forces=("kent",),
+        themes=("referrals\x1b[5m",),
+        summary="Summary \x1b]0;title\x07",
+        stage="untested",
+        last_reviewed=date(2026, 1, 1),
+        review_due=date(2027, 1, 1),
+        contact=Contact(role="Lead\x1b[8m", email="a@example.police.uk\x07"),
+        body="## Problem\n\n" + HOSTILE_BODY,
+        links=(Link(title="x\x1b[2J", url="https://example.org/\x1b]52;c;x\x07"),),
+        tags=("\x9b2J",),
+    )
+
+
+async def test_widgets_strip_escapes_even_if_the_core_let_them_through(kb) -> None:
+    entry = hostile_entry()
+    hit = Hit(
+        id="hostile",
+        title=HOSTILE_TITLE,
+        forces=("kent",),
+        force_names=("Kent \x1b[31mPolice",),
+        themes=("referrals",),
+        stage="untested",
+        outcome=None,
+        status="active",
+        classification="OFFICIAL",
+        last_reviewed=date(2026, 1, 1),
+        review_due=date(2027, 1, 1),
+        is_due=False,
+        path="entries/kent/hostile.md",
+        snippet="match \x1b]8;;https://evil\x1b\\here\x1b]8;;\x1b\\ and \x1b[2J",
+        snippet_spans=((0, 5),),
+    )
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.search_screen
+        result = SearchResult(request=SearchRequest(), hits=(hit,), total=1)
+        screen.query_one(ResultsList).show_result(result)
+        screen.query_one("#preview", EntryView).show_entry(replace(entry))
+        await pilot.pause()
+        svg = screen_text(app)
+        assert "Escapes" in svg
+        for bad in ("\x1b", "\x07", "\x9b"):
+            assert bad not in svg
+        rendered = "".join(
+            segment.text
+            for widget in screen.query("*")
+            for strip in widget.render_lines(widget.region.reset_offset)
+            for segment in strip
+        )
+        for bad in ("\x1b", "\x07", "\x9b"):
+            assert bad not in rendered

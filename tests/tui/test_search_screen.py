@@ -1,0 +1,118 @@
+"""Searching as you type: narrowing, stale results, sort, suggestions, paging."""
+
+from __future__ import annotations
+
+from conftest import TODAY
+from helpers import result_ids, settle, type_query
+
+from practicebase.search import SearchRequest
+from practicebase.tui.app import PracticebaseApp
+from practicebase.tui.messages import ResultsFetched
+
+
+async def test_opens_with_search_focused_and_all_entries(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.focused is app.search_screen.query_one("#query")
+        assert app.searcher is not None
+        assert len(result_ids(app)) == 6
+        status = app.search_screen.query_one("#status").render()
+        assert "6 entries" in str(status)
+
+
+async def test_typing_narrows_the_results(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await type_query(pilot, "referral")
+        broad = result_ids(app)
+        assert "gp-referral-pathway" in broad and "pcm-review-clinic" not in broad
+        await pilot.press(*" gp")
+        await settle(pilot)
+        narrow = result_ids(app)
+        assert narrow[0] == "gp-referral-pathway"
+        assert len(narrow) < len(broad) or narrow[0] != broad[0]
+
+
+async def test_a_stale_result_never_replaces_a_newer_one(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.search_screen
+        await type_query(pilot, "resilience")
+        old_seq = screen._seq
+        old_result = app.searcher.search(SearchRequest(text="resilience"))
+        await type_query(pilot, "school")
+        assert result_ids(app)[0] == "school-referral-clinic"
+        # The slower answer to the earlier query arrives after the newer one was shown.
+        screen.post_message(ResultsFetched(old_seq, old_result))
+        await pilot.pause()
+        await settle(pilot)
+        assert result_ids(app)[0] == "school-referral-clinic"
+        assert "staff-resilience-programme" not in result_ids(app)
+
+
+async def test_sort_cycles_relevance_reviewed_title(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.search_screen
+        assert screen.sort == "relevance"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.sort == "reviewed"
+        assert screen.last_result.request.sort == "reviewed"
+        assert result_ids(app)[-1] == "staff-resilience-programme"  # reviewed in 2019
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.sort == "title"
+        titles = [hit.title.casefold() for hit in screen.last_result.hits]
+        assert titles == sorted(titles)
+        assert "sort: title" in str(screen.query_one("#status").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.sort == "relevance"
+
+
+async def test_slash_refocuses_search_and_enter_opens_highlighted(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await type_query(pilot, "school")
+        await pilot.press("tab")
+        assert app.focused is not app.search_screen.query_one("#query")
+        await pilot.press("slash")
+        assert app.focused is app.search_screen.query_one("#query")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "EntryScreen"
+        assert app.screen.entry_id == "school-referral-clinic"
+
+
+async def test_more_row_pages_in_further_hits(kb, monkeypatch) -> None:
+    from practicebase.tui.screens import search
+
+    monkeypatch.setattr(search, "PAGE_SIZE", 2)
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        results = app.search_screen.query_one("#results")
+        assert len(results.hits) == 2
+        assert results.get_option_at_index(results.option_count - 1).id == "__more__"
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert len(results.hits) == 4
+
+
+async def test_did_you_mean_is_offered_and_used(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await type_query(pilot, "resilence")
+        line = app.search_screen.query_one("#suggestion")
+        if line.suggestion:
+            await pilot.press("ctrl+y")
+            await settle(pilot)
+            assert app.search_screen.query_one("#query").value == line.suggestion
+        assert "staff-resilience-programme" in result_ids(app)
