@@ -5,18 +5,15 @@ from __future__ import annotations
 import asyncio
 import inspect
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from kb_factory import make_kb  # noqa: E402
+from tui_kb import make_kb  # noqa: E402
 
 from practicebase.kb import KnowledgeBase  # noqa: E402
-
-TODAY = date(2026, 6, 1)
 
 
 @pytest.fixture

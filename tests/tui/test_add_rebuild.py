@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from conftest import TODAY
-from helpers import result_ids, settle, type_query
-from kb_factory import entry_text
+from tui_helpers import result_ids, settle, type_query
+from tui_kb import TODAY, entry_text
 
 from practicebase.tui.app import PracticebaseApp
 from practicebase.tui.dialogs.add_entry import AddEntryDialog

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import TODAY
-from helpers import result_ids, settle
+from tui_helpers import result_ids, settle
+from tui_kb import TODAY
 
 from practicebase.tui.app import PracticebaseApp
 from practicebase.tui.screens.coverage import CoverageScreen

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import TODAY
-from helpers import settle, type_query
+from tui_helpers import settle, type_query
+from tui_kb import TODAY
 
 from practicebase.tui.app import PracticebaseApp
 from practicebase.tui.dialogs.links import ConfirmLink, is_openable

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from kb_factory import ESCAPE_MARKERS, make_kb, write_hostile_files
+from tui_kb import ESCAPE_MARKERS, make_kb, write_hostile_files
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from conftest import TODAY
-from helpers import result_ids, settle, type_query
-from kb_factory import ESCAPE_MARKERS, HOSTILE_BODY, HOSTILE_TITLE, write_hostile_files
+from tui_helpers import result_ids, settle, type_query
+from tui_kb import ESCAPE_MARKERS, HOSTILE_BODY, HOSTILE_TITLE, TODAY, write_hostile_files
 
 from practicebase.entry import Contact, Entry, Link
 from practicebase.search import Hit, SearchRequest, SearchResult

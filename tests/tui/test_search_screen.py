@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import TODAY
-from helpers import result_ids, settle, type_query
+from tui_helpers import result_ids, settle, type_query
+from tui_kb import TODAY
 
 from practicebase.search import SearchRequest
 from practicebase.tui.app import PracticebaseApp

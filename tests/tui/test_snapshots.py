@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import TODAY
-from helpers import settle
+from tui_helpers import settle
+from tui_kb import TODAY
 
 from practicebase.kb import KnowledgeBase
 from practicebase.tui.app import PracticebaseApp
@@ -20,7 +20,7 @@ SIZE = (100, 30)
 
 @pytest.fixture
 def snapshot_kb(tmp_path: Path) -> KnowledgeBase:
-    from kb_factory import ENTRIES, make_kb
+    from tui_kb import ENTRIES, make_kb
 
     return KnowledgeBase(make_kb(tmp_path / "kb", ENTRIES[:5]))
 

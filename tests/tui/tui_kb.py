@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+
+TODAY = date(2026, 6, 1)
+"""The fixed 'today' of every app test, so due markers and snapshots do not drift."""
 
 SECTIONS = """
 ## Problem
