@@ -108,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
                 err(f"wrote {len(entries)} entries to {destination}")
     except ExportError as exc:
         raise CommandError(str(exc)) from exc
+    except BrokenPipeError:
+        raise
     except OSError as exc:
         raise CommandError(f"cannot write the export: {exc}") from exc
     if selection.sensitive_left_out:
