@@ -166,7 +166,10 @@ def decode_text(data: bytes, source: str) -> str:
     except UnicodeDecodeError as exc:
         bad = data[exc.start : exc.start + 1]
         line = data.count(b"\n", 0, exc.start) + 1
-        hint = " (the file looks like Windows-1252 or Latin-1; save it as UTF-8)"
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            hint = " (the file is UTF-16; save it as UTF-8)"
+        else:
+            hint = " (the file may be Windows-1252 or Latin-1; save it as UTF-8)"
         raise EntryError(
             [
                 Problem(
@@ -406,7 +409,7 @@ def _value_problems(
                         source,
                         positions.get(path),
                         "error",
-                        _dotted(path),
+                        clip(_dotted(path)),
                         f"contains {describe_character(match.group())}; "
                         f"{kind} characters are not allowed",
                     )
@@ -419,6 +422,11 @@ def _dotted(path: Path_) -> str:
     for part in path[1:]:
         text += f"[{part}]" if isinstance(part, int) else f".{part}"
     return text
+
+
+def clip(text: str, limit: int = 60) -> str:
+    """`text` cut to `limit` characters (with an ellipsis) for quoting in a message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def describe_character(char: str) -> str:
@@ -528,6 +536,8 @@ def _syntax_problem(
         )
     where = f" at column {column}" if column else ""
     message = f"YAML syntax error{where}: {what}"
+    if "escape" in what:
+        message += " (escapes such as `\\ud800` that do not make a character are refused)"
     if missing_fence_hint and _has_prose_line(text, mark.line if mark else 0):
         message += " (if the body starts above this line, add the closing `---` before it)"
     return Problem(source, line, "error", None, message)
@@ -657,7 +667,7 @@ def _key(event: yaml.ScalarEvent, line: int, top: _Collection) -> tuple[str, int
     if not event.style and (
         text in _NULL_WORDS or _resolver.resolve(yaml.ScalarNode, text, (True, False)) != _STR_TAG
     ):
-        shown = text if text else "(empty)"
+        shown = clip(text) if text else "(empty)"
         raise _Refused(
             line,
             f"key `{shown}` is not a field name (YAML would read it as a number, "
@@ -667,7 +677,7 @@ def _key(event: yaml.ScalarEvent, line: int, top: _Collection) -> tuple[str, int
     if unsafe is not None:
         raise _Refused(line, f"key contains {describe_character(unsafe)}")
     if text in top.seen:
-        where = _dotted((*top.path, text))
+        where = _dotted((*top.path, clip(text)))
         raise _Refused(
             line,
             f"duplicate key `{where}` (first at line {top.seen[text]})",

@@ -141,19 +141,14 @@ def existing_ids(kb: KnowledgeBase) -> dict[str, Path]:
 def check_source(kb: KnowledgeBase, src: Path, *, strict: bool = False) -> Candidate:
     """Read `src` once (safely) and check it; never raises for bad input."""
     src = Path(src)
-    if form_for(src) is None:
-        problem = Problem(
-            str(src),
-            None,
-            "error",
-            None,
-            "not an entry file name: it must end in .md, .yaml or .yml",
-        )
-        return Candidate(src, None, LoadedEntry(src, None, [problem]))
     try:
         data = read_entry_bytes(src)
     except EntryError as exc:
         return Candidate(src, None, LoadedEntry(src, None, list(exc.problems)))
+    if form_for(src) is None:
+        message = "not an entry file name: it must end in .md, .yaml or .yml"
+        problem = Problem(str(src), None, "error", None, message)
+        return Candidate(src, None, LoadedEntry(src, None, [problem]))
     loaded = load_entry_bytes(data, path=src, vocabulary=kb.vocabulary, strict=strict)
     return Candidate(src, data, loaded)
 

@@ -11,6 +11,7 @@ import calendar
 import dataclasses
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +33,7 @@ from practicebase.entry import (
 from practicebase.parse import (
     MAX_FILE_BYTES,
     RawEntry,
+    clip,
     decode_text,
     form_for,
     parse_raw_text,
@@ -124,25 +126,13 @@ class LoadedEntry:
 def load_entry(path: Path, vocabulary: Vocabulary, *, strict: bool = False) -> LoadedEntry:
     """Read, parse and check one entry file. Never raises for bad input."""
     path = Path(path)
-    form = form_for(path)
-    if form is None:
-        return LoadedEntry(
-            path,
-            None,
-            [
-                Problem(
-                    str(path),
-                    None,
-                    "error",
-                    None,
-                    "not an entry file name: it must end in .md, .yaml or .yml",
-                )
-            ],
-        )
     try:
         data = read_entry_bytes(path, max_bytes=MAX_FILE_BYTES)
     except EntryError as exc:
         return LoadedEntry(path, None, list(exc.problems))
+    if form_for(path) is None:
+        message = "not an entry file name: it must end in .md, .yaml or .yml"
+        return LoadedEntry(path, None, [Problem(str(path), None, "error", None, message)])
     return load_entry_bytes(data, path=path, vocabulary=vocabulary, strict=strict)
 
 
@@ -268,7 +258,7 @@ class _Checker:
         for name in f:
             if name not in KNOWN_FIELDS:
                 hint = _did_you_mean(name, KNOWN_FIELDS)
-                self.warning(name, f"unknown field (ignored){hint}")
+                self.warning(clip(name), f"unknown field (ignored){hint}")
 
         entry_id = self.entry_id(f.get("id"), default_id)
         title = self.text("title", f.get("title"), required=True, max_len=TITLE_MAX)
@@ -428,7 +418,7 @@ class _Checker:
             hint = _slug_hint(default_id)
             self.error(
                 "id",
-                f"no `id:` field and the file name `{default_id}` is not a valid id "
+                f"no `id:` field and the file name {_q(default_id)} is not a valid id "
                 f"({problem}); add an `id:` line{hint} or rename the file",
             )
             return None
@@ -443,7 +433,7 @@ class _Checker:
         problem = _slug_problem(value)
         if problem is None:
             return value
-        self.error(field, f"`{value}` is not a valid id: {problem}{_slug_hint(value)}", *where)
+        self.error(field, f"{_q(value)} is not a valid id: {problem}{_slug_hint(value)}", *where)
         return None
 
     def forces(self, value: Any) -> tuple[str, ...]:
@@ -463,9 +453,9 @@ class _Checker:
             if force_id is None:
                 near = self.vocabulary.nearest_force(text)
                 hint = _suggest(near) or "; see the force ids in docs/entry-format.md"
-                self.error(field, f"unknown force `{text}`{hint}", *place)
+                self.error(field, f"unknown force {_q(text)}{hint}", *place)
             elif force_id in ids:
-                self.warning(field, f"`{text}` is listed twice", self.raw.line(*place))
+                self.warning(field, f"{_q(text)} is listed twice", self.raw.line(*place))
             else:
                 ids.append(force_id)
         return tuple(ids)
@@ -487,7 +477,7 @@ class _Checker:
                 hint = _suggest(self.vocabulary.nearest(text, allowed)) or (
                     f"; allowed: {', '.join(allowed)}" if len(allowed) <= 8 else ""
                 )
-                self.error(f"{name}[{index}]", f"unknown value `{text}`{hint}", name, index)
+                self.error(f"{name}[{index}]", f"unknown value {_q(text)}{hint}", name, index)
             elif match not in found:
                 found.append(match)
         return tuple(found)
@@ -504,7 +494,7 @@ class _Checker:
             hint = _suggest(self.vocabulary.nearest(text, list(allowed))) or (
                 f"; allowed: {', '.join(allowed)}"
             )
-            self.error(name, f"unknown value `{text}`{hint}")
+            self.error(name, f"unknown value {_q(text)}{hint}")
         return match
 
     def date(self, name: str, value: Any, *, required: bool = False) -> date | None:
@@ -512,12 +502,12 @@ class _Checker:
         if text is None:
             return None
         if not ISO_DATE.fullmatch(text):
-            self.error(name, f"`{text}` must be a date written YYYY-MM-DD, e.g. 2026-03-31")
+            self.error(name, f"{_q(text)} must be a date written YYYY-MM-DD, e.g. 2026-03-31")
             return None
         try:
             return date.fromisoformat(text)
         except ValueError:
-            self.error(name, f"`{text}` is not a valid date")
+            self.error(name, f"{_q(text)} is not a valid date")
             return None
 
     def contact(self, value: Any) -> Contact | None:
@@ -534,7 +524,7 @@ class _Checker:
             if key not in CONTACT_FIELDS:
                 hint = _did_you_mean(key, CONTACT_FIELDS)
                 self.warning(
-                    f"contact.{key}",
+                    f"contact.{clip(key)}",
                     f"unknown field (ignored){hint}",
                     self.raw.line("contact", key),
                 )
@@ -549,12 +539,12 @@ class _Checker:
         name = self.text("contact", value.get("name"), where=("contact", "name"))
         phone = self.text("contact", value.get("phone"), max_len=40, where=("contact", "phone"))
         if email is not None and not EMAIL.fullmatch(email):
-            self.error("contact.email", f"`{email}` is not an email address", "contact", "email")
+            self.error("contact.email", f"{_q(email)} is not an email address", "contact", "email")
             email = None
         if phone is not None and not PHONE.fullmatch(phone):
             self.error(
                 "contact.phone",
-                f"`{phone}` is not a phone number (digits, spaces, +, brackets and hyphens)",
+                f"{_q(phone)} is not a phone number (digits, spaces, +, brackets and hyphens)",
                 "contact",
                 "phone",
             )
@@ -571,7 +561,7 @@ class _Checker:
             if not RECOMMENDATION.fullmatch(upper):
                 self.error(
                     f"recommendations[{index}]",
-                    f"`{text}` is not a recommendation id like `CT4-2020-R4`",
+                    f"{_q(text)} is not a recommendation id like `CT4-2020-R4`",
                     "recommendations",
                     index,
                 )
@@ -587,7 +577,7 @@ class _Checker:
         if folded in REFUSED_CLASSIFICATIONS or folded.startswith(("SECRET", "TOP-SECRET")):
             self.error(
                 "classification",
-                f"`{text}` is refused: SECRET and TOP SECRET material must never be stored "
+                f"{_q(text)} is refused: SECRET and TOP SECRET material must never be stored "
                 "in practicebase; only OFFICIAL and OFFICIAL-SENSITIVE entries are accepted",
             )
             return "OFFICIAL"
@@ -597,7 +587,7 @@ class _Checker:
         hint = (
             _suggest(self.vocabulary.nearest(text, allowed)) or f"; allowed: {', '.join(allowed)}"
         )
-        self.error("classification", f"unknown value `{text}`{hint}")
+        self.error("classification", f"unknown value {_q(text)}{hint}")
         return "OFFICIAL"
 
     def sms_level(self, value: Any) -> int | None:
@@ -605,7 +595,7 @@ class _Checker:
         if text is None:
             return None
         if not re.fullmatch(r"[1-5]", text):
-            self.error("sms_level", f"`{text}` must be a whole number from 1 to 5")
+            self.error("sms_level", f"{_q(text)} must be a whole number from 1 to 5")
             return None
         return int(text)
 
@@ -640,7 +630,7 @@ class _Checker:
             for key in item:
                 if key not in LINK_FIELDS:
                     self.warning(
-                        f"{field}.{key}",
+                        f"{field}.{clip(key)}",
                         "unknown field (ignored)",
                         self.raw.line("links", index, key),
                     )
@@ -724,6 +714,10 @@ def add_months(day: date, months: int) -> date:
 
 
 def _slug_problem(value: str) -> str | None:
+    odd = next((c for c in value if not c.isascii() or not c.isprintable()), None)
+    if odd is not None:
+        name = unicodedata.name(odd, "")
+        return f"it contains U+{ord(odd):04X} {name}".rstrip() + ", which is not a plain a-z letter"
     if not (ID_MIN <= len(value) <= ID_MAX):
         return f"must be {ID_MIN} to {ID_MAX} characters"
     if not SLUG.fullmatch(value):
@@ -732,6 +726,8 @@ def _slug_problem(value: str) -> str | None:
 
 
 def _slug_hint(value: str) -> str:
+    if not value.isascii():
+        return ""
     candidate = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
     if candidate != value and _slug_problem(candidate) is None:
         return f", e.g. `{candidate}`"
@@ -754,6 +750,10 @@ def _url_problem(url: str) -> str | None:
     if scheme == "mailto" and "@" not in parts.path:
         return "mailto link has no email address"
     return None
+
+
+def _q(value: str) -> str:
+    return f"`{clip(value)}`"
 
 
 def _did_you_mean(value: str, choices: Iterable[str]) -> str:

@@ -54,7 +54,13 @@ def run(args: argparse.Namespace) -> int:
         for name in args.paths:
             path = Path(name)
             if path.is_dir() and not path.is_symlink():
-                files.extend(find_entry_files(path))
+                found = find_entry_files(path)
+                if not found:
+                    problem = Problem(
+                        str(path), None, "error", None, "no entry files in this folder"
+                    )
+                    missing.append(LoadedEntry(path, None, [problem]))
+                files.extend(found)
             elif os.path.lexists(path):
                 files.append(path)
             else:
