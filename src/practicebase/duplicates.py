@@ -16,7 +16,8 @@ different id. Two measures, both cheap and documented in docs/sharing.md:
 Candidates come from a word-to-entry map using each entry's rarest words, so checking one
 entry against 10,000 compares only a handful. Existing entries come from the caller
 (`existing=`, e.g. what `validate` already loaded), else the search index when present
-(titles, and content of the entries search finds for the title), else the entry files.
+(all titles, and the content of the entries search finds for the title and summary), else
+the entry files.
 """
 
 from __future__ import annotations
@@ -198,7 +199,11 @@ def _corpus_from_files(kb: KnowledgeBase, norm: _Normaliser) -> list[_Doc]:
 def _corpus_from_index(
     kb: KnowledgeBase, norm: _Normaliser, entries: Sequence[Entry]
 ) -> list[_Doc] | None:
-    """Titles of every indexed entry, with content for those search finds for the titles."""
+    """Titles of every indexed entry, with the content of those search finds for each entry.
+
+    The search text is the entry's title and summary words (plain words: the best matches
+    share most of them); a near copy is among the first hits.
+    """
     if not kb.index_dir.is_dir():
         return None
     try:
@@ -215,11 +220,12 @@ def _corpus_from_index(
         titles = searcher.titles()
         full: dict[str, Entry] = {}
         for entry in entries:
-            words = norm.words(entry.title, min_length=3)
+            words = list(dict.fromkeys(norm.words(entry.title, min_length=3)))[:8]
+            words += list(dict.fromkeys(norm.words(entry.summary, min_length=4)))[:12]
             if not words:
                 continue
             request = SearchRequest(
-                text=" ".join(words[:8]), limit=5, with_facets=False, with_snippets=False
+                text=" ".join(words), limit=8, with_facets=False, with_snippets=False
             )
             for hit in searcher.search(request).hits:
                 if hit.id not in full:

@@ -149,3 +149,33 @@ def test_cheap_on_ten_thousand_entries(kb, make_entry):
     problems = duplicate_warnings(kb, [new], existing=existing)
     assert time.perf_counter() - start < 5
     assert any("entry-5'" in p.message for p in problems)
+
+
+def test_uses_the_index_when_present(tmp_path, sample_root, make_entry):
+    import shutil
+
+    from practicebase.index import rebuild_index
+    from practicebase.kb import KnowledgeBase
+    from practicebase.reports import load_entries
+
+    root = tmp_path / "kb"
+    shutil.copytree(sample_root / "entries", root / "entries")
+    kb = KnowledgeBase(root)
+    rebuild_index(kb)
+    original = next(e for e in load_entries(kb).entries if e.id == "referral-triage-desk")
+    retitled = make_entry(
+        "kent-triage-desk",
+        title="A single queue for Prevent referrals in Kent",
+        summary=original.summary,
+        body=original.body,
+    )
+    same_title = make_entry("triage-desk-two", title=original.title, body=GP_BODY)
+    unrelated = make_entry("rail-briefings", title="Rail staff briefings", body=RAIL_BODY)
+    problems = duplicate_warnings(kb, [retitled, same_title, unrelated])
+    by_path = {p.path: p for p in problems}
+    assert set(by_path) == {"kent-triage-desk", "triage-desk-two"}
+    assert by_path["kent-triage-desk"].field is None  # found by shared words
+    assert by_path["triage-desk-two"].field == "title"
+    assert (
+        "entries/greater-manchester/referral-triage-desk.yaml" in by_path["triage-desk-two"].message
+    )
