@@ -1,18 +1,205 @@
-"""`practicebase search`."""
+"""`practicebase search`: ranked practice entries for a query, as text or JSON."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any
 
-HELP = "search (not yet built)"
+if TYPE_CHECKING:
+    from practicebase.kb import KnowledgeBase
+    from practicebase.search import Hit, Searcher, SearchResult
+
+HELP = "search the knowledge base (see docs/search.md for the query language)"
+
+EPILOG = """examples:
+  practicebase search radicalisation referrals
+  practicebase search '"prevent case management" force:merseyside'
+  practicebase search 'theme:online -outcome:didnt-work' --facets
+  practicebase search 'is:due' --sort reviewed --json
+"""
+
+JSON_VERSION = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("query", nargs="*", metavar="QUERY", help="words, phrases and filters")
+    parser.add_argument(
+        "--limit", type=int, default=10, metavar="N", help="show at most N results (default 10)"
+    )
+    parser.add_argument(
+        "--offset", type=int, default=0, metavar="N", help="skip the first N results (paging)"
+    )
+    parser.add_argument(
+        "--sort",
+        choices=("relevance", "reviewed", "title"),
+        default="relevance",
+        help="order of results (default relevance; reviewed = most recently reviewed first)",
+    )
+    parser.add_argument(
+        "--facets", action="store_true", help="also count all matches by force, theme, stage..."
+    )
+    parser.add_argument("--json", action="store_true", help="print a JSON document instead")
+
+
+def open_searcher(kb: KnowledgeBase, command: str) -> Searcher:
+    """A searcher on the index, building or repairing the index first when it is not usable."""
+    from practicebase.commands.common import CommandError, err
+    from practicebase.index import IndexBusy, IndexUnavailable, update_index
+    from practicebase.search import Searcher
+
+    try:
+        return Searcher(kb)
+    except IndexUnavailable as exc:
+        reason = str(exc).split(":")[0]
+        err(f"practicebase {command}: {reason}; building the search index first")
+    try:
+        report = update_index(kb)
+    except (IndexBusy, IndexUnavailable) as exc:
+        raise CommandError(str(exc), 1) from exc
+    for problem in report.problems:
+        err(problem.format())
+    err(f"practicebase {command}: indexed {report.summary()}")
+    try:
+        return Searcher(kb)
+    except IndexUnavailable as exc:
+        raise CommandError(str(exc), 1) from exc
 
 
 def run(args: argparse.Namespace) -> int:
-    from practicebase.commands.common import err
+    from practicebase.commands.common import CommandError, knowledge_base
+    from practicebase.index import IndexUnavailable
+    from practicebase.search import SearchRequest
 
-    err("practicebase search: not yet built")
-    return 2
+    if args.limit < 0 or args.offset < 0:
+        raise CommandError("--limit and --offset must be 0 or more", 2)
+    kb = knowledge_base(args)
+    text = " ".join(args.query)
+    request = SearchRequest(
+        text=text,
+        sort=args.sort,
+        offset=args.offset,
+        limit=min(args.limit, 1000),
+        with_facets=args.facets or args.json,
+        with_snippets=True,
+    )
+    searcher = open_searcher(kb, "search")
+    try:
+        result = searcher.search(request)
+    except IndexUnavailable as exc:
+        raise CommandError(str(exc), 1) from exc
+    finally:
+        searcher.close()
+    if args.json:
+        print(json.dumps(result_json(result, facets=args.facets), ensure_ascii=True, indent=2))
+    else:
+        print_result(result, facets=args.facets, bold=sys.stdout.isatty())
+    return 0
+
+
+def hit_json(hit: Hit, rank: int) -> dict[str, Any]:
+    """One hit as plain JSON types (see docs/search.md)."""
+    return {
+        "rank": rank,
+        "id": hit.id,
+        "title": hit.title,
+        "forces": list(hit.forces),
+        "force_names": list(hit.force_names),
+        "themes": list(hit.themes),
+        "stage": hit.stage,
+        "outcome": hit.outcome,
+        "status": hit.status,
+        "classification": hit.classification,
+        "last_reviewed": hit.last_reviewed.isoformat(),
+        "review_due": hit.review_due.isoformat(),
+        "due_for_review": hit.is_due,
+        "path": hit.path,
+        "score": round(hit.score, 4),
+        "snippet": hit.snippet,
+        "snippet_spans": [list(span) for span in hit.snippet_spans],
+    }
+
+
+def result_json(result: SearchResult, *, facets: bool) -> dict[str, Any]:
+    """The stable JSON document of `practicebase search --json` (see docs/search.md)."""
+    request = result.request
+    doc: dict[str, Any] = {
+        "version": JSON_VERSION,
+        "query": request.text,
+        "sort": request.sort,
+        "offset": request.offset,
+        "limit": request.limit,
+        "total": result.total,
+        "hits": [hit_json(h, request.offset + i) for i, h in enumerate(result.hits, 1)],
+        "suggestion": result.suggestion,
+        "corrections": [
+            {"typed": typed, "searched_as": list(used)} for typed, used in result.corrections
+        ],
+    }
+    if facets:
+        doc["facets"] = {
+            name: [{"value": v, "count": n} for v, n in counts]
+            for name, counts in result.facets.items()
+        }
+    return doc
+
+
+def marked(text: str, spans: tuple[tuple[int, int], ...], bold: bool) -> str:
+    """The snippet with matched words in bold (terminal) or between asterisks (otherwise)."""
+    from practicebase.sanitize import clean_line
+
+    on, off = ("\x1b[1m", "\x1b[0m") if bold else ("*", "*")
+    pieces: list[str] = []
+    last = 0
+    for start, end in sorted(spans):
+        if start < last or end > len(text):
+            continue
+        pieces.append(clean_line(text[last:start]))
+        pieces.append(on + clean_line(text[start:end]) + off)
+        last = end
+    pieces.append(clean_line(text[last:]))
+    return "".join(pieces)
+
+
+def print_result(result: SearchResult, *, facets: bool, bold: bool) -> None:
+    from practicebase.sanitize import clean_line
+
+    request = result.request
+    for typed, used in result.corrections:
+        print(
+            f"searched {clean_line(typed)!r} as: {', '.join(clean_line(u) for u in used)}",
+            file=sys.stderr,
+        )
+    for rank, hit in enumerate(result.hits, request.offset + 1):
+        forces = ", ".join(hit.force_names) or "-"
+        review = (
+            f"due for review since {hit.review_due.isoformat()}"
+            if hit.is_due
+            else f"reviewed {hit.last_reviewed.isoformat()}"
+        )
+        details = [forces, hit.stage, hit.outcome or "no outcome yet", hit.status, review]
+        if hit.classification != "OFFICIAL":
+            details.append(hit.classification)
+        print(f"{rank:>3}. {clean_line(hit.id)}  {clean_line(hit.title)}")
+        print(f"     {clean_line(' · '.join(details))}")
+        if hit.snippet:
+            print(f"     {marked(hit.snippet, hit.snippet_spans, bold)}")
+    shown = len(result.hits)
+    noun = "entry" if result.total == 1 else "entries"
+    if result.total == 0:
+        print(f"no entries match {clean_line(request.text)!r}")
+    elif shown == result.total:
+        print(f"{result.total} {noun}")
+    else:
+        first = request.offset + 1 if shown else request.offset
+        print(f"{result.total} {noun} (showing {first}-{request.offset + shown})")
+    if result.suggestion:
+        print(f"did you mean: {clean_line(result.suggestion)}")
+    if facets:
+        for name, counts in result.facets.items():
+            if counts:
+                values = ", ".join(f"{clean_line(v)} {n}" for v, n in counts)
+                print(f"{name}: {values}")

@@ -1,18 +1,152 @@
-"""`practicebase show`."""
+"""`practicebase show`: one entry, metadata then its body, as text or JSON."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
+from typing import TYPE_CHECKING, Any
 
-HELP = "show (not yet built)"
+if TYPE_CHECKING:
+    from practicebase.entry import Entry
+    from practicebase.vocabulary import Vocabulary
+
+HELP = "show one entry by id: its details, then its write-up"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("entry_id", metavar="ID", help="the entry's id, e.g. pcm-review-clinic")
+    parser.add_argument("--json", action="store_true", help="print the entry as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
-    from practicebase.commands.common import err
+    from practicebase.commands.common import CommandError, knowledge_base, out
+    from practicebase.commands.search import open_searcher
+    from practicebase.index import IndexUnavailable
+    from practicebase.sanitize import clean_line
 
-    err("practicebase show: not yet built")
-    return 2
+    kb = knowledge_base(args)
+    searcher = open_searcher(kb, "show")
+    try:
+        entry = searcher.entry(args.entry_id)
+        known = [entry_id for entry_id, _title in searcher.titles()] if entry is None else []
+    except IndexUnavailable as exc:
+        raise CommandError(str(exc), 1) from exc
+    finally:
+        searcher.close()
+    if entry is None:
+        message = f"no entry with id {clean_line(args.entry_id)!r}"
+        close = kb.vocabulary.nearest(args.entry_id, known, n=3)
+        if close:
+            message += f" (did you mean {', '.join(close)}?)"
+        raise CommandError(message, 1)
+    if args.json:
+        print(json.dumps(entry_json(entry, kb.vocabulary), ensure_ascii=True, indent=2))
+    else:
+        out(render(entry, kb.vocabulary))
+    return 0
+
+
+def entry_json(entry: Entry, vocabulary: Vocabulary) -> dict[str, Any]:
+    """Every field of an entry as plain JSON types."""
+    return {
+        "id": entry.id,
+        "title": entry.title,
+        "forces": list(entry.forces),
+        "force_names": [vocabulary.force_name(f) for f in entry.forces],
+        "themes": list(entry.themes),
+        "summary": entry.summary,
+        "stage": entry.stage,
+        "outcome": entry.outcome,
+        "status": entry.status,
+        "started": entry.started.isoformat() if entry.started else None,
+        "last_reviewed": entry.last_reviewed.isoformat(),
+        "review_due": entry.review_due.isoformat(),
+        "due_for_review": entry.is_due(),
+        "contact": {
+            "role": entry.contact.role,
+            "email": entry.contact.email,
+            "name": entry.contact.name,
+            "phone": entry.contact.phone,
+        },
+        "audience": list(entry.audience),
+        "partners": list(entry.partners),
+        "ideology": list(entry.ideology),
+        "recommendations": list(entry.recommendations),
+        "classification": entry.classification,
+        "sms_level": entry.sms_level,
+        "related": list(entry.related),
+        "supersedes": entry.supersedes,
+        "links": [{"title": link.title, "url": link.url} for link in entry.links],
+        "tags": list(entry.tags),
+        "path": entry.path.as_posix() if entry.path else None,
+        "body": entry.body,
+    }
+
+
+def render(entry: Entry, vocabulary: Vocabulary) -> str:
+    """The entry as readable text: a title, aligned details, the summary, then the body."""
+    from practicebase.sanitize import clean_line
+
+    def line(label: str, value: str | None) -> str | None:
+        return f"{label:<16}{clean_line(value)}" if value else None
+
+    due = " (due for review)" if entry.is_due() else ""
+    contact = entry.contact
+    who = ", ".join(x for x in (contact.name, contact.role, contact.email, contact.phone) if x)
+    title = clean_line(entry.title)
+    rows = [
+        title,
+        "=" * min(len(title), 100),
+        line("id", entry.id),
+        line("forces", ", ".join(vocabulary.force_name(f) for f in entry.forces)),
+        line("themes", ", ".join(entry.themes)),
+        line("stage", entry.stage),
+        line("outcome", entry.outcome),
+        line("status", entry.status),
+        line("started", entry.started.isoformat() if entry.started else None),
+        line("last reviewed", entry.last_reviewed.isoformat()),
+        line("review due", entry.review_due.isoformat() + due),
+        line("classification", entry.classification),
+        line("contact", who),
+        line("audience", ", ".join(entry.audience)),
+        line("partners", ", ".join(entry.partners)),
+        line("ideology", ", ".join(entry.ideology)),
+        line("recommendations", ", ".join(entry.recommendations)),
+        line("SMS level", str(entry.sms_level) if entry.sms_level else None),
+        line("related", ", ".join(entry.related)),
+        line("supersedes", entry.supersedes),
+        line("tags", ", ".join(entry.tags)),
+        line("file", entry.path.as_posix() if entry.path else None),
+    ]
+    parts = ["\n".join(r for r in rows if r is not None), "", clean_line(entry.summary), ""]
+    parts.append(render_body(entry.body))
+    if entry.links:
+        parts += ["", "Links", "-----"]
+        parts += [f"- {clean_line(k.title)}: {clean_line(k.url)}" for k in entry.links]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s*(.*?)\s*#*\s*$")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)[^)]*\)")
+_EMPHASIS = re.compile(r"(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1")
+_CODE = re.compile(r"`([^`]*)`")
+
+
+def render_body(body: str) -> str:
+    """Markdown as terminal text: underlined headings, bullets, `text (url)` links."""
+    lines: list[str] = []
+    for raw in body.replace("\r\n", "\n").split("\n"):
+        heading = _HEADING.match(raw)
+        if heading:
+            text = heading.group(2)
+            if lines and lines[-1] != "":
+                lines.append("")
+            lines += [text, ("=" if len(heading.group(1)) == 1 else "-") * len(text)]
+            continue
+        text = _LINK.sub(r"\1 (\2)", raw)
+        text = _CODE.sub(r"\1", text)
+        text = _EMPHASIS.sub(r"\2", text)
+        text = re.sub(r"^(\s*)[-*+]\s+", r"\1• ", text)
+        lines.append(text)
+    return "\n".join(lines).strip("\n")

@@ -1,0 +1,303 @@
+"""Text analysis for search: spelling normalisation, analyzers, acronyms and synonyms.
+
+British and American spellings are folded to one form BEFORE stemming (Porter stems
+`organisation` to `organis` but `organization` to `organ`), by the general -ise/-ize,
+-isation/-ization, -yse/-yze, -our/-or and -tre/-ter rules plus the vocabulary's
+`spelling_variants` list. The same analyzer runs at index and query time, so a folded form
+never has to be a real word: it only has to be the same for both spellings.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from practicebase.vocabulary import Vocabulary
+
+# Words the general rules would fold but which have no other spelling, or would collide.
+_NOT_VARIANTS = frozenset(
+    {
+        "contour", "contours", "devour", "devours", "devoured", "detour", "detours",
+        "glamour", "troubadour", "paramour", "velour", "macabre",
+        "our", "ours", "your", "yours", "four", "hour", "hours", "tour", "tours",
+        "pour", "flour", "sour", "scour", "dour", "amour",
+    }
+)  # fmt: skip
+
+_ISE = re.compile(r"^(\w{2,}[^aeiou\W])is(e|es|ed|ing|er|ers|ation|ations|ational|ationally)$")
+_YSE = re.compile(r"^(\w{2,})ys(e|es|ed|ing|er|ers)$")
+_OUR = re.compile(
+    r"^(\w{3,})our(s|ed|ing|al|ally|ite|ites|able|ably|er|ers|ful|fully|less|hood|hoods|ism|ist|ists)?$"
+)
+_TRE = re.compile(r"^(\w{2,}[^aeiou\W])(t|b)r(e|es|ed)$")
+_TRE_ENDINGS = {"e": "er", "es": "ers", "ed": "ered"}
+
+# Stop words dropped from plain query words (never from the index, so phrases stay exact).
+_STOP_WORDS_TEXT = """a an and are as at be been but by can could did do does for from get gets
+    got had has
+    have how i if in into is it its me my of on or other others our so that the their them then
+    there these they this those to us was we were what when where which who why will with would
+    you your"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+
+WORD_PATTERN = re.compile(r"\w+(?:[.'’]\w+)*", re.UNICODE)
+
+
+class SpellingFolder:
+    """Folds British and American spellings of a lowercase word to one form."""
+
+    def __init__(self, variants: dict[str, str] | None = None):
+        self._map: dict[str, str] = {}
+        for british, american in (variants or {}).items():
+            b, a = british.casefold().strip(), american.casefold().strip()
+            if b and a:
+                self._map[b] = a
+                self._map[a] = a
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, word: str) -> str:
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        folded = self._fold(word)
+        if len(self._cache) < 200_000:
+            self._cache[word] = folded
+        return folded
+
+    def _fold(self, word: str) -> str:
+        mapped = self._map.get(word)
+        if mapped is not None:
+            return mapped
+        if word.endswith("s") and word[:-1] in self._map:
+            return self._map[word[:-1]] + "s"
+        if len(word) < 5 or word in _NOT_VARIANTS:
+            return word
+        if "is" in word:
+            m = _ISE.match(word)
+            if m:
+                return f"{m.group(1)}iz{m.group(2)}"
+        if "ys" in word:
+            m = _YSE.match(word)
+            if m:
+                return f"{m.group(1)}yz{m.group(2)}"
+        if "our" in word:
+            m = _OUR.match(word)
+            if m:
+                return f"{m.group(1)}or{m.group(2) or ''}"
+        if "re" in word:
+            m = _TRE.match(word)
+            if m:
+                return f"{m.group(1)}{m.group(2)}{_TRE_ENDINGS[m.group(3)]}"
+        return word
+
+
+def _variants_key(vocabulary: Vocabulary) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(vocabulary.spelling_variants.items()))
+
+
+@lru_cache(maxsize=8)
+def _folder_for(variants: tuple[tuple[str, str], ...]) -> SpellingFolder:
+    return SpellingFolder(dict(variants))
+
+
+def spelling_folder(vocabulary: Vocabulary) -> SpellingFolder:
+    """The (shared, cached) folder for a vocabulary's spelling variants."""
+    return _folder_for(_variants_key(vocabulary))
+
+
+def text_analyzer(vocabulary: Vocabulary):
+    """Whoosh analyzer for searchable text: words, lowercase, spelling folded, Porter stem.
+
+    No stop-word filter: it renumbers positions, which lets phrases match across a dropped word.
+    Common words are left out of plain queries instead (`STOP_WORDS`).
+    """
+    return _analyzer_for(_variants_key(vocabulary))
+
+
+@lru_cache(maxsize=8)
+def _analyzer_for(variants: tuple[tuple[str, str], ...]):
+    from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter
+
+    return (
+        RegexTokenizer(WORD_PATTERN.pattern)
+        | LowercaseFilter()
+        | _spelling_filter_class()(variants)
+        | StemFilter(cachesize=100_000)
+    )
+
+
+@lru_cache(maxsize=1)
+def _spelling_filter_class():
+    from whoosh.analysis import Filter
+
+    class SpellingFilter(Filter):
+        """Folds British/American spellings before stemming; pickles as its variant list."""
+
+        def __init__(self, variants: tuple[tuple[str, str], ...] = ()):
+            self.variants = tuple(variants)
+
+        def __eq__(self, other: object) -> bool:
+            return type(other) is type(self) and other.variants == self.variants
+
+        def __getstate__(self) -> dict:
+            return {"variants": self.variants}
+
+        def __setstate__(self, state: dict) -> None:
+            self.variants = state["variants"]
+
+        def __call__(self, tokens):
+            fold = _folder_for(self.variants)
+            for t in tokens:
+                t.text = fold(t.text)
+                yield t
+
+    SpellingFilter.__module__ = __name__
+    SpellingFilter.__qualname__ = "SpellingFilter"
+    globals()["SpellingFilter"] = SpellingFilter
+    return SpellingFilter
+
+
+def __getattr__(name: str):
+    # Lets a pickled index schema find SpellingFilter without importing Whoosh eagerly.
+    if name == "SpellingFilter":
+        return _spelling_filter_class()
+    raise AttributeError(name)
+
+
+def word_analyzer():
+    """Whoosh analyzer for the unstemmed word list that spelling help and prefixes use."""
+    from whoosh.analysis import LowercaseFilter, RegexTokenizer
+
+    return RegexTokenizer(WORD_PATTERN.pattern) | LowercaseFilter()
+
+
+def words(text: str) -> list[str]:
+    """The lowercase words of `text`, as the analyzers split them."""
+    return [m.group(0).lower() for m in WORD_PATTERN.finditer(text)]
+
+
+# --- Markdown to plain text ---------------------------------------------------------------
+
+_FENCE = re.compile(r"^(```|~~~).*?$", re.MULTILINE)
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
+_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+.*$", re.MULTILINE)
+_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$", re.MULTILINE)
+_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$", re.MULTILINE)
+_QUOTE = re.compile(r"^\s{0,3}>\s?", re.MULTILINE)
+_BULLET = re.compile(r"^(\s*)(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
+_RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$", re.MULTILINE)
+_EMPHASIS = re.compile(r"(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1")
+_CODE = re.compile(r"`+([^`]*)`+")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$", re.MULTILINE)
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
+_SPACES = re.compile(r"[ \t]+")
+_BLANKS = re.compile(r"\n{3,}")
+
+
+def markdown_to_text(body: str) -> str:
+    """The readable text of a Markdown body: no `#`, `**`, link targets or HTML tags.
+
+    A regular-expression pass rather than a full render: it is about 20 times faster than the
+    `markdown` package (1.6 ms per 650-word entry, 16 s over 10,000 entries) and only has to
+    keep markup out of the index and out of snippets.
+    """
+    text = body.replace("\r\n", "\n")
+    text = _FENCE.sub("", text)
+    text = _REF_DEF.sub("", text)
+    text = _TABLE_RULE.sub("", text)
+    text = _IMAGE.sub(r"\1", text)
+    text = _LINK.sub(r"\1", text)
+    text = _REF_LINK.sub(r"\1", text)
+    text = _AUTOLINK.sub(r"\1", text)
+    text = _TAG.sub("", text)
+    text = _RULE.sub("", text)
+    text = _HEADING.sub(r"\1", text)
+    text = _SETEXT.sub("", text)
+    text = _QUOTE.sub("", text)
+    text = _BULLET.sub(r"\1", text)
+    text = _CODE.sub(r"\1", text)
+    text = _EMPHASIS.sub(r"\2", text)
+    text = _EMPHASIS.sub(r"\2", text)
+    text = _ESCAPE.sub(r"\1", text)
+    text = text.replace("|", " ")
+    text = html.unescape(text)
+    text = _SPACES.sub(" ", text)
+    text = _BLANKS.sub("\n\n", text)
+    return text.strip()
+
+
+# --- Query widening: acronyms and synonyms --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expansions:
+    """Acronyms and synonym groups as analysed (folded, stemmed) term sequences."""
+
+    # acronym term -> expansion terms, and expansion terms -> acronym term
+    equivalents: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
+    # term sequence -> the other members of its synonym groups
+    synonyms: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
+    # longest term sequence among keys
+    longest: int
+
+    def alternatives(
+        self, seq: tuple[str, ...]
+    ) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+        """(equivalents, synonyms) of a term sequence: acronym<->expansion, then synonyms."""
+        return self.equivalents.get(seq, ()), self.synonyms.get(seq, ())
+
+
+def analyse(analyzer, text: str) -> tuple[str, ...]:
+    """The index terms of `text` under a Whoosh analyzer."""
+    return tuple(t.text for t in analyzer(text))
+
+
+@lru_cache(maxsize=8)
+def _expansions(
+    variants: tuple[tuple[str, str], ...],
+    acronym_items: tuple[tuple[str, str], ...],
+    groups: tuple[tuple[str, ...], ...],
+) -> Expansions:
+    analyzer = _analyzer_for(variants)
+    equivalents: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+
+    def link(a: tuple[str, ...], b: tuple[str, ...]) -> None:
+        if a and b and a != b:
+            bucket = equivalents.setdefault(a, [])
+            if b not in bucket:
+                bucket.append(b)
+
+    for acro, expansion in acronym_items:
+        short, long = analyse(analyzer, acro), analyse(analyzer, expansion)
+        if len(short) == 1 and long:
+            link(short, long)
+            link(long, short)
+    synonyms: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for group in groups:
+        keys = [k for k in (analyse(analyzer, w) for w in group) if k]
+        for k in keys:
+            others = synonyms.setdefault(k, [])
+            for other in keys:
+                if other != k and other not in others:
+                    others.append(other)
+    longest = max([len(k) for k in (*equivalents, *synonyms)] or [1])
+    return Expansions(
+        equivalents={k: tuple(v) for k, v in equivalents.items()},
+        synonyms={k: tuple(v) for k, v in synonyms.items()},
+        longest=longest,
+    )
+
+
+def expansions(vocabulary: Vocabulary) -> Expansions:
+    """The vocabulary's acronyms and synonyms as analysed term sequences (cached)."""
+    return _expansions(
+        _variants_key(vocabulary),
+        tuple(sorted(vocabulary.acronyms.items())),
+        tuple(vocabulary.synonyms),
+    )

@@ -1,0 +1,728 @@
+"""The Whoosh index of `entries/`: schema, incremental update, crash-safe rebuild, checks.
+
+Layout of `index/` (a disposable cache of the entry files):
+
+    index/CURRENT        {"schema": N, "generation": "gen-...", "vocabulary": "<hash>"}
+    index/gen-.../       one complete Whoosh index
+    index/write.lock     held by whoever is writing (update or rebuild)
+
+A rebuild writes a new generation directory beside the live one and then replaces `CURRENT`
+atomically (`os.replace`), so a rebuild killed at any moment leaves the previous index
+searchable; old generations are removed afterwards. Incremental updates commit once to the
+current generation. Anything wrong with the index (missing, damaged, built by another schema or
+vocabulary) ends in `IndexUnavailable` with a clear message, or an automatic rebuild by
+`update_index`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import struct
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from practicebase.entry import Entry, Problem
+
+if TYPE_CHECKING:
+    from practicebase.kb import KnowledgeBase
+    from practicebase.vocabulary import Vocabulary
+
+SCHEMA_VERSION = 1
+POINTER = "CURRENT"
+LOCK_NAME = "write.lock"
+GENERATION_PREFIX = "gen-"
+LOCK_TIMEOUT = 1.0
+
+Progress = Callable[[int, int], None]
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be opened; the message says why and what to run."""
+
+
+class IndexBusy(Exception):
+    """Another process holds the index's write lock."""
+
+
+def _damage_errors() -> tuple[type[BaseException], ...]:
+    """Every exception type a damaged or vanished Whoosh index has been seen to raise."""
+    from whoosh.index import EmptyIndexError, IndexVersionError
+    from whoosh.index import IndexError as WhooshIndexError
+
+    return (
+        EmptyIndexError,
+        IndexVersionError,
+        WhooshIndexError,
+        struct.error,
+        pickle.UnpicklingError,
+        zlib.error,
+        EOFError,
+        OSError,  # FileNotFoundError, truncated files, permissions
+        TypeError,
+        ValueError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        ImportError,
+        MemoryError,
+        OverflowError,
+    )
+
+
+@dataclass
+class IndexReport:
+    """What an index update did (or, for a check, would do)."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    total: int = 0
+    seconds: float = 0.0
+    problems: list[Problem] = field(default_factory=list)
+    rebuilt: bool = False
+    # Why a rebuild happened, or what a check found (e.g. "no index yet").
+    note: str = ""
+
+    @property
+    def up_to_date(self) -> bool:
+        return not (self.added or self.changed or self.removed or self.note)
+
+    def summary(self) -> str:
+        """One line like `+3 ~1 -0, 412 entries, 0.4 s`."""
+        return (
+            f"+{self.added} ~{self.changed} -{self.removed}, "
+            f"{self.total} entr{'y' if self.total == 1 else 'ies'}, {self.seconds:.1f} s"
+        )
+
+
+# --- schema and documents ------------------------------------------------------------------
+
+KEYWORD_FIELDS = (
+    "force",
+    "theme",
+    "stage",
+    "outcome",
+    "status",
+    "audience",
+    "partner",
+    "ideology",
+    "classification",
+    "tag",
+    "recommendation",
+)
+TEXT_FIELDS = ("title", "summary", "body", "meta")
+DATE_FIELDS = ("last_reviewed", "review_due", "started")
+
+
+def build_schema(vocabulary: Vocabulary):
+    """The Whoosh schema; `body` and `summary` keep character offsets for fast highlighting."""
+    from whoosh import columns, fields
+
+    from practicebase.analysis import text_analyzer, word_analyzer
+
+    text = text_analyzer(vocabulary)
+    spec: dict[str, Any] = {
+        "id": fields.ID(stored=True, unique=True, sortable=True),
+        "title": fields.TEXT(analyzer=text, stored=True),
+        "summary": fields.TEXT(analyzer=text, stored=True, chars=True),
+        "body": fields.TEXT(analyzer=text, stored=True, chars=True),
+        "meta": fields.TEXT(analyzer=text),
+        "words": fields.TEXT(analyzer=word_analyzer(), phrase=False),
+        "data": fields.STORED(),
+        "title_sort": fields.COLUMN(columns.VarBytesColumn()),
+        "title_text": fields.COLUMN(columns.VarBytesColumn()),
+        "path": fields.COLUMN(columns.VarBytesColumn()),
+        "hash": fields.COLUMN(columns.VarBytesColumn()),
+        "mtime": fields.COLUMN(columns.NumericColumn("q")),
+        "size": fields.COLUMN(columns.NumericColumn("q")),
+    }
+    for name in KEYWORD_FIELDS:
+        spec[name] = fields.KEYWORD(commas=True, lowercase=True)
+    for name in DATE_FIELDS:
+        spec[name] = fields.DATETIME(sortable=True)
+    return fields.Schema(**spec)
+
+
+def vocabulary_fingerprint(vocabulary: Vocabulary) -> str:
+    """A hash of everything in the vocabulary that changes how entries are indexed."""
+    data = {
+        "forces": [(f.id, f.name, list(f.aliases)) for f in vocabulary.forces],
+        "themes": [(t.id, t.meaning) for t in vocabulary.themes],
+        "spelling": sorted(vocabulary.spelling_variants.items()),
+    }
+    blob = json.dumps(data, sort_keys=True).encode("utf-8")
+    return hashlib.blake2b(blob, digest_size=8).hexdigest()
+
+
+def _midnight(value: date | None) -> datetime | None:
+    return None if value is None else datetime(value.year, value.month, value.day)
+
+
+def entry_document(
+    entry: Entry, vocabulary: Vocabulary, rel_path: str, mtime_ns: int, size: int, digest: str
+) -> dict[str, Any]:
+    """The Whoosh document for one entry."""
+    from practicebase.analysis import markdown_to_text
+
+    body = markdown_to_text(entry.body)
+    force_names: list[str] = []
+    for fid in entry.forces:
+        force = vocabulary.force_by_id(fid)
+        force_names.extend([fid, *((force.name, *force.aliases) if force else ())])
+    theme_words = [t.replace("-", " ") for t in entry.themes]
+    meta = " \n".join(
+        [
+            " ; ".join(force_names),
+            " ; ".join(theme_words),
+            " ; ".join(entry.tags),
+            " ; ".join(p.replace("-", " ") for p in entry.partners),
+            " ; ".join(a.replace("-", " ") for a in entry.audience),
+            " ; ".join(entry.recommendations),
+        ]
+    )
+    doc: dict[str, Any] = {
+        "id": entry.id,
+        "title": entry.title,
+        "summary": entry.summary,
+        "body": body,
+        "meta": meta,
+        "words": "\n".join((entry.title, entry.summary, body, meta)),
+        "title_sort": entry.title.casefold().encode("utf-8"),
+        "title_text": entry.title.encode("utf-8"),
+        "path": rel_path.encode("utf-8"),
+        "hash": digest.encode("ascii"),
+        "mtime": mtime_ns,
+        "size": size,
+        "force": ",".join(entry.forces),
+        "theme": ",".join(entry.themes),
+        "stage": entry.stage,
+        "status": entry.status,
+        "audience": ",".join(entry.audience),
+        "partner": ",".join(entry.partners),
+        "ideology": ",".join(entry.ideology),
+        "classification": entry.classification,
+        "tag": ",".join(t.replace(",", " ") for t in entry.tags),
+        "recommendation": ",".join(entry.recommendations),
+        "last_reviewed": _midnight(entry.last_reviewed),
+        "review_due": _midnight(entry.review_due),
+        "data": {
+            "id": entry.id,
+            "title": entry.title,
+            "forces": tuple(entry.forces),
+            "themes": tuple(entry.themes),
+            "stage": entry.stage,
+            "outcome": entry.outcome,
+            "status": entry.status,
+            "classification": entry.classification,
+            "last_reviewed": entry.last_reviewed,
+            "review_due": entry.review_due,
+            "path": rel_path,
+        },
+    }
+    if entry.outcome:
+        doc["outcome"] = entry.outcome
+    if entry.started:
+        doc["started"] = _midnight(entry.started)
+    return {k: v for k, v in doc.items() if v != ""}
+
+
+# --- locations, pointer and lock -----------------------------------------------------------
+
+
+def _pointer(index_dir: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((index_dir / POINTER).read_text("utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("generation"), str):
+        return None
+    return data
+
+
+def _write_pointer(index_dir: Path, generation: str, fingerprint: str) -> None:
+    tmp = index_dir / f"{POINTER}.tmp"
+    data = {"schema": SCHEMA_VERSION, "generation": generation, "vocabulary": fingerprint}
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / POINTER)
+    _fsync_dir(index_dir)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def current_generation(kb: KnowledgeBase) -> str | None:
+    """The name of the live generation directory, or None when there is no usable pointer."""
+    pointer = _pointer(kb.index_dir)
+    return pointer["generation"] if pointer else None
+
+
+def open_index(kb: KnowledgeBase):
+    """Open the live index; `(whoosh index, generation)`. Raises `IndexUnavailable`."""
+    from whoosh import index as windex
+
+    pointer = _pointer(kb.index_dir)
+    if pointer is None:
+        raise IndexUnavailable("no search index yet: run `practicebase index`")
+    if pointer.get("schema") != SCHEMA_VERSION:
+        raise IndexUnavailable(
+            "the search index was built by another version of practicebase: "
+            "run `practicebase index --rebuild`"
+        )
+    if pointer.get("vocabulary") != vocabulary_fingerprint(kb.vocabulary):
+        raise IndexUnavailable(
+            "the vocabulary has changed since the search index was built: "
+            "run `practicebase index --rebuild`"
+        )
+    generation = pointer["generation"]
+    location = kb.index_dir / generation
+    if (
+        not generation.startswith(GENERATION_PREFIX)
+        or "/" in generation
+        or "\\" in generation
+        or not location.is_dir()
+    ):
+        raise IndexUnavailable("the search index is damaged: run `practicebase index --rebuild`")
+    try:
+        ix = windex.open_dir(str(location))
+        with ix.reader() as reader:
+            reader.doc_count()
+    except _damage_errors() as exc:
+        raise IndexUnavailable(
+            f"the search index is damaged ({type(exc).__name__}): "
+            "run `practicebase index --rebuild`"
+        ) from exc
+    return ix, generation
+
+
+@contextlib.contextmanager
+def _write_lock(kb: KnowledgeBase, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    from whoosh.filedb.filestore import FileStorage
+
+    try:
+        kb.index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexUnavailable(f"cannot create {kb.index_dir}: {exc.strerror or exc}") from exc
+    lock = FileStorage(str(kb.index_dir)).lock(LOCK_NAME)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            acquired = lock.acquire(blocking=False)
+        except OSError as exc:
+            raise IndexUnavailable(f"cannot lock {kb.index_dir}: {exc}") from exc
+        if acquired:
+            break
+        if time.monotonic() >= deadline:
+            raise IndexBusy(
+                "index busy: another practicebase process is updating the search index; "
+                "try again in a moment"
+            )
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _whoosh_writer(ix, **kwargs):
+    from whoosh.index import LockError
+
+    try:
+        return ix.writer(timeout=LOCK_TIMEOUT, **kwargs)
+    except LockError as exc:
+        raise IndexBusy(
+            "index busy: another process holds the search index's write lock; try again in a moment"
+        ) from exc
+
+
+def _remove_stale_generations(index_dir: Path, keep: str | None) -> None:
+    for child in index_dir.iterdir():
+        if child.name.startswith(GENERATION_PREFIX) and child.name != keep and child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        (index_dir / f"{POINTER}.tmp").unlink()
+
+
+# --- what is on disk -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    id: str
+    mtime: int
+    size: int
+    hash: str
+
+
+@dataclass
+class _Plan:
+    added: list[Path] = field(default_factory=list)
+    changed: list[Path] = field(default_factory=list)
+    touched: list[Path] = field(default_factory=list)  # same content, new mtime
+    removed: list[str] = field(default_factory=list)  # relative paths
+    hashes: dict[Path, tuple[int, int, str]] = field(default_factory=dict)
+
+
+def _rel(kb: KnowledgeBase, path: Path) -> str:
+    try:
+        return path.relative_to(kb.root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _hash_file(path: Path) -> str | None:
+    try:
+        return _digest(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _indexed_files(ix) -> dict[str, _Indexed]:
+    """Relative path -> what the index holds for it, read from columns (no stored fields)."""
+    out: dict[str, _Indexed] = {}
+    with ix.reader() as reader:
+        if reader.doc_count_all() == 0:
+            return out
+        ids = reader.column_reader("id")
+        paths = reader.column_reader("path")
+        mtimes = reader.column_reader("mtime")
+        sizes = reader.column_reader("size")
+        hashes = reader.column_reader("hash")
+        for docnum in reader.all_doc_ids():
+            rel = paths[docnum].decode("utf-8")
+            out[rel] = _Indexed(
+                id=ids[docnum],
+                mtime=int(mtimes[docnum]),
+                size=int(sizes[docnum]),
+                hash=hashes[docnum].decode("ascii"),
+            )
+    return out
+
+
+def _disk_files(kb: KnowledgeBase, only: Iterable[Path] | None) -> tuple[list[Path], set[str]]:
+    """(entry files to look at, relative paths in scope); scope None-like = everything."""
+    from practicebase.store import entry_files
+
+    if only is None:
+        files = entry_files(kb)
+        return files, set()
+    entries_dir = kb.entries_dir.resolve()
+    files: list[Path] = []
+    scope: set[str] = set()
+    for raw in only:
+        path = Path(raw)
+        path = path if path.is_absolute() else (kb.root / path)
+        try:
+            path = path.parent.resolve() / path.name
+            path.relative_to(entries_dir)
+        except (OSError, ValueError):
+            continue
+        path = kb.root / path.relative_to(kb.root.resolve())
+        scope.add(_rel(kb, path))
+        if path.is_file() and path.suffix in (".md", ".yaml", ".yml"):
+            files.append(path)
+    return sorted(set(files)), scope
+
+
+def _plan(kb: KnowledgeBase, indexed: dict[str, _Indexed], only: Iterable[Path] | None) -> _Plan:
+    plan = _Plan()
+    files, scope = _disk_files(kb, only)
+    seen: set[str] = set()
+    for path in files:
+        rel = _rel(kb, path)
+        seen.add(rel)
+        st = _stat(path)
+        if st is None:
+            continue
+        old = indexed.get(rel)
+        if old is not None and (old.mtime, old.size) == st:
+            continue
+        digest = _hash_file(path)
+        if digest is None:
+            continue
+        plan.hashes[path] = (st[0], st[1], digest)
+        if old is None:
+            plan.added.append(path)
+        elif old.hash == digest:
+            plan.touched.append(path)
+        else:
+            plan.changed.append(path)
+    for rel in indexed:
+        if rel not in seen and (only is None or rel in scope):
+            plan.removed.append(rel)
+    return plan
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _load(path: Path, vocabulary: Vocabulary) -> tuple[Entry | None, list[Problem]]:
+    from practicebase.validate import load_entry
+
+    loaded = load_entry(path, vocabulary)
+    errors = [p for p in loaded.problems if p.is_error]
+    if loaded.entry is None and not errors:
+        errors = [Problem(str(path), None, "error", None, "could not be read as an entry")]
+    return loaded.entry, errors
+
+
+def update_index(
+    kb: KnowledgeBase,
+    *,
+    only: Iterable[Path] | None = None,
+    progress: Progress | None = None,
+) -> IndexReport:
+    """Bring the index up to date with `entries/` (or just the `only` paths), in one commit.
+
+    Unchanged files are recognised by mtime and size without being read; files whose mtime
+    changed are hashed. Invalid files are reported in `problems` and left out. A missing,
+    damaged or outdated index is rebuilt.
+    """
+    started = time.perf_counter()
+    with _write_lock(kb):
+        try:
+            ix, _generation = open_index(kb)
+        except IndexUnavailable as exc:
+            report = _rebuild_locked(kb, progress=progress, procs=1)
+            report.note = str(exc).split(":")[0]
+            report.seconds = time.perf_counter() - started
+            return report
+        try:
+            report = _update_locked(kb, ix, only, progress)
+        except _damage_errors() as exc:
+            if isinstance(exc, IndexBusy):
+                raise
+            report = _rebuild_locked(kb, progress=progress, procs=1)
+            report.note = f"the search index was damaged ({type(exc).__name__})"
+        finally:
+            ix.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _update_locked(
+    kb: KnowledgeBase, ix, only: Iterable[Path] | None, progress: Progress | None
+) -> IndexReport:
+    vocabulary = kb.vocabulary
+    indexed = _indexed_files(ix)
+    plan = _plan(kb, indexed, only)
+    report = IndexReport()
+    work = [*plan.added, *plan.changed, *plan.touched]
+    if not work and not plan.removed:
+        report.total = len(indexed)
+        return report
+
+    # Ids that stay owned by files we are not touching, to refuse duplicates.
+    leaving = {_rel(kb, p) for p in (*plan.changed, *plan.touched)} | set(plan.removed)
+    owners = {old.id: rel for rel, old in indexed.items() if rel not in leaving}
+    documents: list[dict[str, Any]] = []
+    failed_existing: list[str] = []
+    for done, path in enumerate(work, 1):
+        rel = _rel(kb, path)
+        entry, errors = _load(path, vocabulary)
+        if entry is not None and entry.id in owners and owners[entry.id] != rel:
+            errors = [
+                Problem(
+                    rel,
+                    None,
+                    "error",
+                    "id",
+                    f"duplicate id '{entry.id}': already used by {owners[entry.id]}",
+                )
+            ]
+            entry = None
+        if entry is None:
+            report.problems.extend(errors)
+            if rel in indexed:
+                failed_existing.append(rel)
+        else:
+            owners[entry.id] = rel
+            mtime, size, digest = plan.hashes[path]
+            documents.append(entry_document(entry, vocabulary, rel, mtime, size, digest))
+            if path in plan.added:
+                report.added += 1
+            elif path in plan.changed:
+                report.changed += 1
+        if progress:
+            progress(done, len(work))
+
+    writer = _whoosh_writer(ix)
+    try:
+        for rel in (*plan.removed, *failed_existing):
+            writer.delete_by_term("id", indexed[rel].id)
+        for rel in (_rel(kb, p) for p in (*plan.changed, *plan.touched)):
+            if rel in indexed and rel not in failed_existing:
+                writer.delete_by_term("id", indexed[rel].id)
+        for doc in documents:
+            writer.update_document(**doc)
+        writer.commit()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        raise
+    report.removed = len(plan.removed) + len(failed_existing)
+    report.total = len(indexed) - report.removed + report.added
+    return report
+
+
+def rebuild_index(
+    kb: KnowledgeBase, *, progress: Progress | None = None, procs: int = 1
+) -> IndexReport:
+    """Build a fresh index from every entry file beside the live one, then switch to it.
+
+    `procs > 1` uses Whoosh's multi-process writer (it forks: call it only from a process
+    without threads, e.g. the `practicebase index --rebuild` command).
+    """
+    started = time.perf_counter()
+    with _write_lock(kb):
+        report = _rebuild_locked(kb, progress=progress, procs=procs)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _rebuild_locked(kb: KnowledgeBase, *, progress: Progress | None, procs: int) -> IndexReport:
+    from whoosh import index as windex
+
+    from practicebase.store import entry_files
+
+    vocabulary = kb.vocabulary
+    index_dir = kb.index_dir
+    keep = current_generation(kb)
+    _remove_stale_generations(index_dir, keep if keep and (index_dir / keep).is_dir() else None)
+    generation = f"{GENERATION_PREFIX}{time.time_ns():x}-{os.getpid()}"
+    location = index_dir / generation
+    location.mkdir()
+    report = IndexReport(rebuilt=True)
+    try:
+        ix = windex.create_in(str(location), build_schema(vocabulary))
+        writer_args: dict[str, Any] = {}
+        if procs > 1:
+            writer_args = {"procs": procs, "multisegment": True}
+        writer = ix.writer(**writer_args)
+        try:
+            files = entry_files(kb)
+            ids: dict[str, str] = {}
+            for done, path in enumerate(files, 1):
+                rel = _rel(kb, path)
+                st = _stat(path)
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    data = None
+                entry, errors = _load(path, vocabulary)
+                if entry is not None and entry.id in ids:
+                    errors = [
+                        Problem(
+                            rel,
+                            None,
+                            "error",
+                            "id",
+                            f"duplicate id '{entry.id}': already used by {ids[entry.id]}",
+                        )
+                    ]
+                    entry = None
+                if entry is None or st is None or data is None:
+                    report.problems.extend(errors)
+                else:
+                    ids[entry.id] = rel
+                    writer.add_document(
+                        **entry_document(entry, vocabulary, rel, st[0], st[1], _digest(data))
+                    )
+                    report.added += 1
+                if progress:
+                    progress(done, len(files))
+            writer.commit()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            raise
+        ix.close()
+        _fsync_tree(location)
+        _write_pointer(index_dir, generation, vocabulary_fingerprint(vocabulary))
+    except BaseException:
+        shutil.rmtree(location, ignore_errors=True)
+        raise
+    _remove_stale_generations(index_dir, generation)
+    report.total = report.added
+    return report
+
+
+def _fsync_tree(location: Path) -> None:
+    for child in location.iterdir():
+        with contextlib.suppress(OSError):
+            fd = os.open(child, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    _fsync_dir(location)
+
+
+def check_index(kb: KnowledgeBase) -> IndexReport:
+    """What `update_index` would do, changing nothing (files are hashed, not parsed)."""
+    started = time.perf_counter()
+    from practicebase.store import entry_files
+
+    try:
+        ix, _generation = open_index(kb)
+    except IndexUnavailable as exc:
+        files = entry_files(kb)
+        return IndexReport(
+            added=len(files),
+            total=0,
+            note=str(exc),
+            seconds=time.perf_counter() - started,
+        )
+    try:
+        indexed = _indexed_files(ix)
+        plan = _plan(kb, indexed, None)
+    except _damage_errors() as exc:
+        return IndexReport(
+            note=f"the search index is damaged ({type(exc).__name__}): "
+            "run `practicebase index --rebuild`",
+            seconds=time.perf_counter() - started,
+        )
+    finally:
+        ix.close()
+    return IndexReport(
+        added=len(plan.added),
+        changed=len(plan.changed),
+        removed=len(plan.removed),
+        total=len(indexed),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def index_exists(kb: KnowledgeBase) -> bool:
+    """True when a usable index pointer exists (the index itself may still be damaged)."""
+    return _pointer(kb.index_dir) is not None
