@@ -1,0 +1,134 @@
+"""`python -m benchmarks`: run the suite at one or more sizes; print a table, write JSON."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.report import check_targets, growth, render
+from benchmarks.run import Options, run_size
+
+DEFAULT_OUT = Path(__file__).resolve().parent / "out"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=(
+            "Benchmark practicebase against SQLite FTS5 on generated knowledge bases: "
+            "rebuild, incremental index, add, query and typing latency, cold starts."
+        ),
+    )
+    parser.add_argument(
+        "--entries",
+        default="1000",
+        metavar="N[,N...]",
+        help="knowledge base sizes, e.g. 1000,10000,50000 (default: 1000)",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="generator seed (default: 1)")
+    parser.add_argument(
+        "--repeats", type=int, default=2, help="passes over the query mix (default: 2)"
+    )
+    parser.add_argument(
+        "--queries", type=int, default=None, metavar="N", help="use N queries of the mix"
+    )
+    parser.add_argument(
+        "--typed",
+        default=None,
+        metavar="TEXT[,TEXT]",
+        help="the 20-character queries typed key by key (default: three built in)",
+    )
+    parser.add_argument(
+        "--process-runs",
+        type=int,
+        default=3,
+        metavar="N",
+        help="runs of each whole-process measurement, median reported (default: 3)",
+    )
+    parser.add_argument("--no-tui", action="store_true", help="skip the terminal UI launch")
+    parser.add_argument(
+        "--json", type=Path, default=None, metavar="PATH", help="where to write the JSON results"
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where to generate knowledge bases (default: a temporary folder, removed after)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        sizes = [int(s.replace("_", "")) for s in args.entries.split(",") if s.strip()]
+    except ValueError:
+        print(f"--entries: not a list of numbers: {args.entries!r}", file=sys.stderr)
+        return 2
+    if not sizes or min(sizes) < 1:
+        print("--entries: sizes must be positive", file=sys.stderr)
+        return 2
+    opts = Options(
+        seed=args.seed,
+        repeats=max(1, args.repeats),
+        max_queries=args.queries,
+        process_runs=max(1, args.process_runs),
+        tui=not args.no_tui,
+        **({"typed": tuple(args.typed.split(","))} if args.typed else {}),
+    )
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="practicebase-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    def log(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    started = time.time()
+    results: dict = {
+        "meta": {
+            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "python": platform.python_version(),
+            "sqlite": __import__("sqlite3").sqlite_version,
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "options": {
+            "entries": sizes,
+            "seed": opts.seed,
+            "repeats": opts.repeats,
+            "queries": opts.max_queries,
+            "typed": list(opts.typed),
+            "process_runs": opts.process_runs,
+            "tui": opts.tui,
+        },
+        "sizes": [],
+    }
+    try:
+        for n in sorted(sizes):
+            size = run_size(n, workdir, opts, log)
+            size["targets"] = check_targets(size)
+            results["sizes"].append(size)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    results["growth"] = growth(results["sizes"])
+    results["meta"]["seconds"] = time.time() - started
+    out = args.json or DEFAULT_OUT / f"results-{'-'.join(str(n) for n in sorted(sizes))}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    print(render(results))
+    print(f"\nJSON: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
