@@ -14,15 +14,26 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from benchmarks.words import WordTable, build_word_table
+from benchmarks.words import WordTable, build_word_table, split_words
 from practicebase.entry import RECOMMENDED_SECTIONS
 from practicebase.vocabulary import Vocabulary, load_vocabulary
 
 BODY_WORDS = 600
 YAML_SHARE = 0.3  # share of entries written in the pure-YAML form
 
-TITLE_HEADS = ["Referral", "Triage", "Channel", "Safeguarding", "Training", "Awareness", "Partnership", "Community", "Online", "Schools", "Health", "Probation", "Prison", "Faith", "Youth", "Data", "Information", "Hate-crime", "Governance", "Evaluation", "Case", "Mentoring", "Diversion", "Desistance", "Briefing", "Helpline", "Dashboard", "Audit", "Resilience", "Liaison", "Network"]
-TITLE_TAILS = ["pathway", "desk", "panel", "clinic", "network", "forum", "programme", "program", "workshop", "toolkit", "review", "pilot", "standards", "hub", "briefings", "dashboard", "audit", "agreement", "scheme", "service", "model", "framework", "project"]
+TITLE_HEADS = split_words(
+    """
+Referral Triage Channel Safeguarding Training Awareness Partnership Community Online Schools
+Health Probation Prison Faith Youth Data Information Hate-crime Governance Evaluation Case
+Mentoring Diversion Desistance Briefing Helpline Dashboard Audit Resilience Liaison Network
+"""
+)
+TITLE_TAILS = split_words(
+    """
+pathway desk panel clinic network forum programme program workshop toolkit review pilot
+standards hub briefings dashboard audit agreement scheme service model framework project
+"""
+)
 TITLE_QUALIFIERS = [
     "for schools",
     "for GP practices",
@@ -37,7 +48,12 @@ TITLE_QUALIFIERS = [
     "online",
     "for partners",
 ]
-TAGS = ["gp", "schools", "universities", "online", "social-media", "training", "referrals", "triage", "channel", "pcm", "mash", "dsl", "wrap", "ctlp", "data", "dashboards", "mentoring", "youth", "parents", "faith", "probation", "prisons", "evaluation", "audit"]
+TAGS = split_words(
+    """
+gp schools universities online social-media training referrals triage channel pcm mash dsl wrap
+ctlp data dashboards mentoring youth parents faith probation prisons evaluation audit
+"""
+)
 ROLES = [
     "Prevent Triage Lead",
     "Prevent Engagement Officer",

@@ -125,9 +125,6 @@ def typing_prefixes(typed: str) -> list[BenchQuery]:
         if not text.strip():
             continue
         words = text.split()
-        if text.endswith(" "):
-            fts = " ".join(words)
-        else:
-            fts = " ".join([*words[:-1], words[-1] + "*"])
+        fts = " ".join(words) if text.endswith(" ") else " ".join([*words[:-1], words[-1] + "*"])
         out.append(BenchQuery("typing", text, fts))
     return out

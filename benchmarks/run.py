@@ -7,6 +7,7 @@ API the terminal UI calls, with the searcher open and warm.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -60,10 +61,8 @@ def dir_size_mb(path: Path) -> float:
     total = 0
     for dirpath, _dirs, files in os.walk(path):
         for name in files:
-            try:
+            with contextlib.suppress(OSError):
                 total += os.lstat(os.path.join(dirpath, name)).st_size
-            except OSError:
-                pass
     return total / 1e6
 
 
