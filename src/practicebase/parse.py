@@ -523,6 +523,14 @@ def _syntax_problem(
     line = mark.line + 1 + offset if mark else None
     column = mark.column + 1 if mark else None
     what = _one_line(exc.problem or exc.context or "invalid YAML")
+    if "<document start>" in what:
+        return Problem(
+            source,
+            line,
+            "error",
+            None,
+            "more than one YAML document: text after a `...` line; an entry is one document",
+        )
     if "nesting depth" in what:
         return Problem(source, line, "error", None, f"nesting deeper than {MAX_DEPTH} levels")
     tab_line = _tab_indented_line(text)

@@ -359,8 +359,10 @@ class _Checker:
         field = _dotted(where) if where else name
         if where:
             if value is None or (isinstance(value, str) and not value.strip()):
-                if required:
+                if required and tuple(where) in self.raw.lines:
                     self.error(field, "is empty; it is required", *where)
+                elif required:
+                    self.error(field, "required field is missing", *where)
                 return None
         elif not self.present(name, value, required):
             return None
