@@ -113,14 +113,14 @@ def load_all(kb: KnowledgeBase, *, strict: bool = False) -> list[LoadedEntry]:
 
 
 def existing_ids(kb: KnowledgeBase) -> dict[str, Path]:
-    """Case-folded id -> file, for every entry file (its `id:` field, else its file stem).
+    """Case-folded id -> file, for every entry file (its `id:` field, else its file name).
 
     Reads fields only, without the full rules, so an entry with an unrelated error still
     holds its id against a newcomer.
     """
     ids: dict[str, Path] = {}
     for path in entry_files(kb):
-        ids.setdefault(path.stem.casefold(), path)
+        entry_id = path.stem
         try:
             raw = parse_raw_text(
                 decode_text(read_entry_bytes(path), str(path)),
@@ -128,10 +128,12 @@ def existing_ids(kb: KnowledgeBase) -> dict[str, Path]:
                 source=str(path),
             )
         except EntryError:
-            continue
-        value = raw.fields.get("id")
-        if isinstance(value, str) and value.strip():
-            ids[value.strip().casefold()] = path
+            pass
+        else:
+            value = raw.fields.get("id")
+            if isinstance(value, str) and value.strip():
+                entry_id = value.strip()
+        ids.setdefault(entry_id.casefold(), path)
     return ids
 
 

@@ -224,7 +224,7 @@ def check_raw(
     """Apply every field rule; returns the entry (None on any error) and all problems."""
     checker = _Checker(raw, vocabulary)
     entry = checker.run(default_id)
-    return entry, checker.problems
+    return entry, sorted(checker.problems, key=lambda p: p.line or 0)
 
 
 class _Checker:
