@@ -333,6 +333,16 @@ def _parse_yaml_form(text: str, source: str) -> RawEntry:
     return raw
 
 
+def parse_yaml_mapping(text: str, source: str) -> dict[str, Any]:
+    """A whole YAML file as a plain dict of dicts, lists and strings, read as safely as an
+    entry (no tags, anchors, aliases or duplicate keys); raises `EntryError`."""
+    problems = _control_problems(text, source, first_line=1, where="file")
+    if problems:
+        raise EntryError(problems)
+    fields, _ = _parse_mapping(text, source, first_line=1, missing_fence_hint=False)
+    return fields
+
+
 def _control_problems(text: str, source: str, *, first_line: int, where: str) -> list[Problem]:
     """One error per control character (the first few), with line and column."""
     problems: list[Problem] = []

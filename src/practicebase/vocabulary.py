@@ -6,12 +6,19 @@ any list with its own `vocabulary.yaml` at the root.
 
 from __future__ import annotations
 
+import copy
 import difflib
+import functools
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import yaml
+
+try:  # the C parser is much faster; the packaged file is trusted data
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 
 class VocabularyError(Exception):
@@ -119,30 +126,42 @@ def load_vocabulary(root: Path | None = None) -> Vocabulary:
     prefixed with `extra_` (e.g. `extra_forces:`), which appends to it; `acronyms` and
     `spelling_variants` mappings are merged; `synonyms` groups are appended.
     """
-    packaged = resources.files("practicebase").joinpath("data/vocabulary.yaml").read_text("utf-8")
-    data = _parse(packaged, "packaged vocabulary.yaml")
+    data = copy.deepcopy(_packaged_data())
     if root is not None:
         local = Path(root) / "vocabulary.yaml"
         if local.is_file():
-            try:
-                text = local.read_text("utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise VocabularyError(f"{local}: cannot read: {exc}") from exc
-            _merge(data, _parse(text, str(local)))
+            _merge(data, _parse_local(local))
     try:
         return _build(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise VocabularyError(f"vocabulary is malformed: {exc!r}") from exc
 
 
-def _parse(text: str, name: str) -> dict:
+@functools.lru_cache(maxsize=1)
+def _packaged_data() -> dict:
+    """The packaged vocabulary.yaml, parsed once per process (callers get a deep copy)."""
+    text = resources.files("practicebase").joinpath("data/vocabulary.yaml").read_text("utf-8")
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        raise VocabularyError(f"{name}: invalid YAML: {exc}") from exc
+        raise VocabularyError(f"packaged vocabulary.yaml: invalid YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise VocabularyError(f"{name}: must be a mapping of lists")
+        raise VocabularyError("packaged vocabulary.yaml: must be a mapping of lists")
     return data
+
+
+def _parse_local(path: Path) -> dict:
+    """A knowledge base's vocabulary.yaml, read as safely as an entry (it is data from users)."""
+    from practicebase.entry import EntryError
+    from practicebase.parse import decode_text, parse_yaml_mapping, read_entry_bytes
+
+    try:
+        text = decode_text(read_entry_bytes(path), str(path))
+        return parse_yaml_mapping(text, str(path))
+    except EntryError as exc:
+        problem = exc.problems[0]
+        where = f" (line {problem.line})" if problem.line else ""
+        raise VocabularyError(f"{path}: invalid YAML{where}: {problem.message}") from None
 
 
 def _merge(base: dict, local: dict) -> None:

@@ -76,7 +76,7 @@ def test_github_format(cli, kb, write_entry):
         f"::error file={path},line=7,title=stage::stage: unknown value `tested`; "
         "did you mean `untested`?"
     )
-    assert lines[1].startswith(f"::warning file={path},line=12,title=colour::")
+    assert lines[1].startswith(f"::warning file={path},line=13,title=colour::")
     assert lines[-1].startswith("1 file checked")
 
 
