@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from hardening_harness import (
-    BASE_ENTRIES,
     HazardRun,
     assert_clean_run,
     copy_kb,
@@ -174,10 +173,8 @@ def test_special_input_changes_nothing(special_runs: dict[str, HazardRun], name:
 # ---- the same hazards inside entries/ ----------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def hostile_kb(base_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def make_hostile_kb(base_kb: Path, work: Path, *, fifo: bool = True) -> Path:
     """The base knowledge base with every special hazard placed inside entries/."""
-    work = tmp_path_factory.mktemp("hostile-entries")
     kb = copy_kb(base_kb, work / "kb")
     folder = kb / "entries" / "west-yorkshire"
     write_huge(folder / "huge-20mb.md")
@@ -186,7 +183,8 @@ def hostile_kb(base_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "symlink-loop-b.md").symlink_to("symlink-loop.md")
     (folder / "symlink-loop.md").symlink_to("symlink-loop-b.md")
     (folder / "dangling-symlink.md").symlink_to(work / "gone.md")
-    os.mkfifo(folder / "fifo.md")
+    if fifo:
+        os.mkfifo(folder / "fifo.md")
     (folder / "x.md").mkdir()
     write_entry(folder / "x.md" / "inside-dir-named-md.md", "inside-dir-named-md")
     (kb / "entries" / "linked-force").symlink_to(secret.parent, target_is_directory=True)
@@ -195,34 +193,101 @@ def hostile_kb(base_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return kb
 
 
-def test_validate_all_reports_each_hazard_inside_entries(hostile_kb: Path):
-    run = run_cli(hostile_kb, "validate")
+# Files inside entries/ that every command must name as invalid (and skip).
+REPORTED = (
+    "huge-20mb.md",
+    "symlink-to-secret.md",
+    "symlink-loop.md",
+    "dangling-symlink.md",
+)
+
+
+def test_validate_all_reports_each_hazard_inside_entries(base_kb: Path, tmp_path: Path):
+    run = run_cli(make_hostile_kb(base_kb, tmp_path), "validate")
     assert_clean_run(run)
     assert run.returncode == 1, run.describe()
-    for name in ("huge-20mb.md", "symlink-to-secret.md", "fifo.md", "dangling-symlink.md"):
+    for name in (*REPORTED, "fifo.md"):
         assert name in run.text, f"{name} not reported\n{run.describe()}"
     assert CANARY not in run.text
 
 
-@pytest.mark.parametrize("command", [("index",), ("index", "--rebuild")])
-def test_index_skips_hazards_inside_entries(
-    hostile_kb: Path, tmp_path: Path, command: tuple[str, ...]
+def check_index_run(
+    kb: Path,
+    work: Path,
+    command: tuple[str, ...],
+    reported: tuple[str, ...],
+    searchable: tuple[str, ...],
 ):
-    kb = copy_kb(hostile_kb, tmp_path / "kb")
-    outside = tree_digest(tmp_path, ("kb/entries", "kb/index"))
+    outside = tree_digest(work, ("kb/entries", "kb/index"))
     entries = tree_digest(kb / "entries")
     run = run_cli(kb, *command)
     assert_clean_run(run)
-    assert run.returncode in (0, 1), run.describe()
-    assert "huge-20mb.md" in run.text, run.describe()
+    assert run.returncode == 1, f"invalid files must make the exit status 1\n{run.describe()}"
+    for name in reported:
+        assert name in run.text, f"{name} not reported\n{run.describe()}"
     assert CANARY not in run.text
     assert tree_digest(kb / "entries") == entries, "index changed entries/"
-    assert tree_digest(tmp_path, ("kb/entries", "kb/index")) == outside
+    assert tree_digest(work, ("kb/entries", "kb/index")) == outside
     # The valid entries are all searchable; nothing from the secret file is.
     search = run_cli(kb, "search", "practice managers", "--limit", "50")
     assert_clean_run(search)
-    for entry_id in BASE_ENTRIES:
+    for entry_id in searchable:
         assert entry_id in search.out, search.describe()
     secret = run_cli(kb, "search", CANARY)
     assert_clean_run(secret)
     assert "secret-entry" not in secret.out, secret.describe()
+
+
+COMMANDS = pytest.mark.parametrize(
+    "command", [("index",), ("index", "--rebuild")], ids=["index", "rebuild"]
+)
+
+
+@COMMANDS
+def test_index_reports_and_skips_hazards_inside_entries(
+    base_kb: Path, tmp_path: Path, command: tuple[str, ...]
+):
+    kb = make_hostile_kb(base_kb, tmp_path, fifo=False)
+    # A fresh file (not yet indexed) and an indexed one changed into a hazard.
+    (kb / "entries" / "lancashire" / "corpus-school-network.md").unlink()
+    (kb / "entries" / "lancashire" / "corpus-school-network.md").symlink_to(
+        tmp_path / "secret" / "secret-entry.md"
+    )
+    searchable = ("corpus-existing-entry", "corpus-triage-desk", "inside-dir-named-md")
+    check_index_run(kb, tmp_path, command, (*REPORTED, "corpus-school-network.md"), searchable)
+
+
+@COMMANDS
+def test_index_with_a_fifo_inside_entries_does_not_hang(
+    base_kb: Path, tmp_path: Path, command: tuple[str, ...]
+):
+    kb = copy_kb(base_kb, tmp_path / "kb")
+    os.mkfifo(kb / "entries" / "west-yorkshire" / "fifo.md")
+    run = run_cli(kb, *command)
+    assert_clean_run(run)
+    assert run.returncode == 1, run.describe()
+    assert "fifo.md" in run.text, run.describe()
+
+
+def test_add_of_a_folder_files_the_valid_and_names_each_refusal(base_kb: Path, tmp_path: Path):
+    """One call with good and hostile files: the good are filed, each bad one is named."""
+    kb = copy_kb(base_kb, tmp_path / "kb")
+    inbox = tmp_path / "inbox"
+    good = write_entry(inbox / "good-in-folder.md", "good-in-folder")
+    for place in (place_symlink_to_secret, place_fifo, place_dangling_symlink, place_huge):
+        place(inbox)
+    (inbox / "nested").mkdir()
+    write_entry(inbox / "nested" / "nested-good.md", "nested-good", force="kent")
+    outside = tree_digest(tmp_path, ("kb/entries", "kb/index"))
+    for command in ("validate", "add"):
+        run = run_cli(kb, command, inbox, cwd=tmp_path)
+        assert_clean_run(run)
+        assert run.returncode == 1, run.describe()
+        for name in ("symlink-to-secret.md", "fifo.md", "dangling-symlink.md", "huge-20mb.md"):
+            assert name in run.text, f"{command} did not name {name}\n{run.describe()}"
+        assert CANARY not in run.text
+    stored = kb / "entries" / "west-yorkshire" / "good-in-folder.md"
+    assert stored.read_bytes() == good.read_bytes()
+    assert (kb / "entries" / "kent" / "nested-good.md").is_file()
+    assert not list((kb / "entries").rglob("secret-entry*"))
+    assert tree_digest(tmp_path, ("kb/entries", "kb/index")) == outside
