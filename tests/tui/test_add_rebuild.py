@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from tui_helpers import result_ids, settle, type_query
+from tui_helpers import result_ids, settle, type_query, workers_done
 from tui_kb import TODAY, entry_text
 
 from practicebase.tui.app import PracticebaseApp
@@ -30,7 +30,7 @@ async def submit_path(pilot, path: Path) -> None:
     assert isinstance(app.screen, AddEntryDialog)
     app.screen.query_one("#add-path").value = str(path)
     await pilot.press("enter")
-    await app.workers.wait_for_complete()
+    await workers_done(pilot)
     await pilot.pause()
 
 
@@ -99,7 +99,7 @@ async def test_rebuild_shows_progress_result_and_search_still_works(kb) -> None:
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, RebuildDialog)
-        await app.workers.wait_for_complete()
+        await workers_done(pilot)
         await pilot.pause()
         assert dialog.finished and dialog.succeeded
         shown = str(dialog.query_one("#rebuild-result").render())

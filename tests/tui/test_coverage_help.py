@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui_helpers import result_ids, settle
+from tui_helpers import result_ids, settle, workers_done
 from tui_kb import TODAY
 
 from practicebase.tui.app import PracticebaseApp
@@ -17,7 +17,7 @@ async def test_coverage_counts_totals_and_choosing_a_cell_searches_it(kb) -> Non
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+g")
-        await app.workers.wait_for_complete()
+        await workers_done(pilot)
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, CoverageScreen)
@@ -62,7 +62,7 @@ async def test_palette_jumps_to_an_entry_by_title_and_runs_actions(kb) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"GP practice referral")
-        await app.workers.wait_for_complete()
+        await workers_done(pilot)
         await pilot.pause(0.3)
         await pilot.press("enter")
         await settle(pilot)
@@ -71,7 +71,7 @@ async def test_palette_jumps_to_an_entry_by_title_and_runs_actions(kb) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Coverage")
-        await app.workers.wait_for_complete()
+        await workers_done(pilot)
         await pilot.pause(0.3)
         await pilot.press("enter")
         await settle(pilot)

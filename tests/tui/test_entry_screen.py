@@ -67,7 +67,10 @@ async def test_sensitive_entry_shows_banner_in_preview_and_entry_view(kb) -> Non
         await settle(pilot)
         assert app.screen.query_one(".banner").display
         await pilot.press("escape")
-        await type_query(pilot, "gp practice")
+        await type_query(pilot, "schoo")
+        assert app.search_screen.query_one("#results").highlighted_entry_id == (
+            "school-referral-clinic"
+        )
         assert not banner.display
 
 

@@ -9,13 +9,21 @@ from textual.pilot import Pilot
 from practicebase.tui.app import PracticebaseApp
 
 
+async def workers_done(pilot: Pilot) -> None:
+    """Wait for every worker to finish (superseded, cancelled ones included), then repaint."""
+    app = pilot.app
+    await asyncio.gather(*(worker.wait() for worker in app.workers), return_exceptions=True)
+    await pilot.pause()
+
+
 async def settle(pilot: Pilot, timeout: float = 10.0) -> None:
     """Wait until the index is open, no search is pending and every worker has finished."""
     app: PracticebaseApp = pilot.app  # type: ignore[assignment]
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        await app.workers.wait_for_complete()
+        # Cancelled (superseded) workers raise from wait(); only completion matters here.
+        await asyncio.gather(*(worker.wait() for worker in app.workers), return_exceptions=True)
         await pilot.pause()
         screen = app.search_screen
         ready = app.searcher is not None or not screen.query_one("#index-progress").display

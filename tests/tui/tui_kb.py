@@ -19,7 +19,7 @@ SECTIONS = """
 
 ## Outcomes
 
-Referrals rose and partners said the work helped.
+Partners said the work helped and asked for more.
 
 ## Evaluation
 

@@ -20,8 +20,19 @@ if TYPE_CHECKING:
     from practicebase.search import Searcher
     from practicebase.tui.app import PracticebaseApp
 
+FORCE_WIDTH = 28
+"""Force names are cut to this width so themes get the room."""
+
 TOTAL = "__total__"
 """Row key and column key of the totals (ids are slugs and never contain underscores)."""
+
+
+def theme_label(theme: str) -> Text:
+    """A column header on two lines, split at a hyphen, to keep columns narrow."""
+    head, _, tail = theme.partition("-")
+    return (
+        t.line(head, "bold") + Text("\n") + t.line(tail, "bold") if tail else t.line(theme, "bold")
+    )
 
 
 def count_cell(count: int, maximum: int) -> Text:
@@ -46,7 +57,9 @@ class CoverageScreen(Screen[tuple[str | None, str | None]]):
             id="coverage-title",
             markup=False,
         )
-        yield DataTable(id="coverage", cursor_type="cell", zebra_stripes=True)
+        yield DataTable(
+            id="coverage", cursor_type="cell", zebra_stripes=True, fixed_columns=1, header_height=2
+        )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -85,10 +98,12 @@ class CoverageScreen(Screen[tuple[str | None, str | None]]):
         maximum = max(coverage.counts.values(), default=1)
         table.add_column(Text("Force", "bold"), key="force")
         for theme in coverage.themes:
-            table.add_column(t.line(theme), key=theme)
+            table.add_column(theme_label(theme), key=theme)
         table.add_column(Text("Total", "bold"), key=TOTAL)
         for force in forces:
-            cells = [t.line(vocabulary.force_name(force), "bold")]
+            name = vocabulary.force_name(force)
+            name = name if len(name) <= FORCE_WIDTH else name[: FORCE_WIDTH - 1] + "…"
+            cells = [t.line(name, "bold")]
             cells += [count_cell(coverage.count(force, th), maximum) for th in coverage.themes]
             cells.append(Text(str(coverage.force_totals.get(force, 0)), "bold", justify="right"))
             table.add_row(*cells, key=force)

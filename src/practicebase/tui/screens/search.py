@@ -95,7 +95,11 @@ class SearchScreen(Screen[None]):
 
     def current_request(self) -> SearchRequest:
         return SearchRequest(
-            text=self.query_text, filters=self.filters, sort=self.sort, limit=self.limit
+            text=self.query_text,
+            filters=self.filters,
+            sort=self.sort,
+            limit=self.limit,
+            as_you_type=True,
         )
 
     @on(Input.Changed, "#query")
@@ -146,7 +150,7 @@ class SearchScreen(Screen[None]):
             results.show_result(result)
         else:
             results.show_message(self._empty_message())
-            self.query_one("#preview", EntryView).show_entry(None, "")
+        self._preview_highlighted()
 
     def _empty_message(self) -> Text:
         if self.app.entry_count == 0 and not self.query_text and not self.filters:
@@ -184,10 +188,12 @@ class SearchScreen(Screen[None]):
     # ---- preview ---------------------------------------------------------------------
 
     @on(OptionList.OptionHighlighted, "#results")
-    def _result_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+    def _preview_highlighted(self) -> None:
+        """Show the highlighted entry in the preview (read from its file in a worker)."""
         entry_id = self.query_one(ResultsList).highlighted_entry_id
         searcher = self.app.searcher
         if entry_id is None or searcher is None:
+            self.query_one("#preview", EntryView).show_entry(None, "")
             return
         self.load_preview(searcher, entry_id)
 

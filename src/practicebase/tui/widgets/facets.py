@@ -69,9 +69,9 @@ class FacetPanel(OptionList):
             ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
             for value, count in ordered:
                 ticked = (field, value) in active
-                prompt = Text("[x] " if ticked else "[ ] ", "bold" if ticked else "dim")
+                prompt = Text("[x]" if ticked else "[ ]", "bold" if ticked else "dim")
+                prompt.append(f"{count:>4} ", "dim")
                 prompt.append_text(t.line(value_label(field, value, self.vocabulary)))
-                prompt.append(f" {count}", "dim")
                 options.append(Option(prompt, id=option_id(field, value)))
         self.set_options(options)
         if keep is not None:

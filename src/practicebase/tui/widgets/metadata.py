@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
@@ -23,7 +24,7 @@ def relative_path(path: Path | None, root: Path) -> str:
         return str(path)
 
 
-def metadata_text(entry: Entry, vocabulary: Vocabulary, root: Path, today: date) -> Text:
+def metadata_text(entry: Entry, vocabulary: Vocabulary, root: Path, today: date) -> Table:
     """Label/value lines for an entry, every value sanitised."""
     rows: list[tuple[str, Text]] = []
 
@@ -62,14 +63,12 @@ def metadata_text(entry: Entry, vocabulary: Vocabulary, root: Path, today: date)
     add("Tags", ", ".join(entry.tags))
     add("Id", entry.id)
     add("File", relative_path(entry.path, root))
-    width = max(len(label) for label, _ in rows)
-    out = Text()
-    for index, (label, value) in enumerate(rows):
-        if index:
-            out.append("\n")
-        out.append(label.ljust(width) + "  ", "bold")
-        out.append_text(value)
-    return out
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True, style="bold")
+    grid.add_column(overflow="fold")
+    for label, value in rows:
+        grid.add_row(Text(label), value)
+    return grid
 
 
 class SensitiveBanner(Static):

@@ -9,6 +9,9 @@ from textual.widgets.option_list import Option
 from practicebase.search import Hit, SearchResult
 from practicebase.tui import text as t
 
+SNIPPET_CHARS = 90
+"""Longest snippet shown in a row: about two lines of the results pane at 80 columns."""
+
 MORE_ID = "__more__"
 """Option id of the "N more" row (entry ids are slugs and never contain underscores)."""
 
@@ -36,7 +39,11 @@ def hit_prompt(hit: Hit) -> Text:
         row.append_text(t.line(f"({hit.status})", "dim"))
     if hit.snippet:
         row.append("\n")
-        row.append_text(t.emphasised(hit.snippet, hit.snippet_spans, "dim"))
+        snippet = t.emphasised(hit.snippet, hit.snippet_spans, "dim")
+        if len(snippet) > SNIPPET_CHARS:
+            snippet.truncate(SNIPPET_CHARS - 1)
+            snippet.append("…", "dim")
+        row.append_text(snippet)
     return row
 
 
@@ -53,15 +60,19 @@ class ResultsList(OptionList):
         keep = self.highlighted_entry_id
         self.hits = result.hits
         self.total = result.total
-        options: list[Option] = [Option(hit_prompt(hit), id=hit.id) for hit in result.hits]
+        options: list[Option | None] = []
+        for hit in result.hits:
+            if options:
+                options.append(None)  # a divider between rows
+            options.append(Option(hit_prompt(hit), id=hit.id))
         remaining = result.total - len(result.hits)
         if remaining > 0:
+            options.append(None)
             options.append(Option(Text(f"... {remaining} more (enter to show)", "bold"), MORE_ID))
         self.set_options(options)
-        ids = [hit.id for hit in result.hits]
-        if keep in ids:
-            self.highlighted = ids.index(keep)
-        elif options:
+        if keep is not None and self.hit(keep) is not None:
+            self.highlighted = self.get_option_index(keep)
+        elif self.option_count:
             self.highlighted = 0
 
     def show_message(self, message: Text) -> None:
