@@ -210,7 +210,7 @@ class PracticebaseApp(App[None]):
             note = f" with {len(warnings)} warnings" if warnings else ""
             self.notify(f"Added {message.entry_id}{note}.", markup=False)
             self.refresh_titles()
-            self.search_screen.search_now()
+            self.search_screen.search_now(new_question=False)
             self.open_entry(message.entry_id, from_search=True)
 
         self.push_screen(AddEntryDialog(), added)
@@ -222,7 +222,7 @@ class PracticebaseApp(App[None]):
                     self.open_index()
                 else:
                     self.refresh_titles()
-                    self.search_screen.search_now()
+                    self.search_screen.search_now(new_question=False)
 
         self.push_screen(RebuildDialog(), rebuilt)
 

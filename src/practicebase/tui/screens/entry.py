@@ -196,7 +196,7 @@ class EntryScreen(Screen[None]):
         else:
             self.app.notify(f"Indexed again: {message.summary}", markup=False)
         self.reload()
-        self.app.search_screen.search_now()
+        self.app.search_screen.search_now(new_question=False)
 
     def relative_path(self) -> str:
         return relative_path(self.entry.path if self.entry else None, self.app.kb.root)

@@ -63,6 +63,9 @@ class SearchScreen(Screen[None]):
         self._seq = 0
         self._shown_seq = 0
         self._debounce: Timer | None = None
+        # True when the next results answer a new question (text, filters, sort): start at
+        # the top. Paging and refreshing keep the highlighted entry.
+        self._new_question = True
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -114,7 +117,7 @@ class SearchScreen(Screen[None]):
         self._debounce = None
         self.search_now()
 
-    def search_now(self) -> None:
+    def search_now(self, *, new_question: bool = True) -> None:
         """Search for the current query, filters and sort in a worker (if the index is open)."""
         if self._debounce is not None:
             self._debounce.stop()
@@ -123,6 +126,7 @@ class SearchScreen(Screen[None]):
         if searcher is None:
             return
         self._seq += 1
+        self._new_question = new_question
         self.fetch_results(searcher, self._seq, self.current_request())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
@@ -147,7 +151,7 @@ class SearchScreen(Screen[None]):
         self.query_one(FacetPanel).show_facets(result.facets, self.filters)
         results = self.query_one(ResultsList)
         if result.hits:
-            results.show_result(result)
+            results.show_result(result, keep_selection=not self._new_question)
         else:
             results.show_message(self._empty_message())
         self._preview_highlighted()
@@ -298,7 +302,7 @@ class SearchScreen(Screen[None]):
     def action_more_results(self) -> None:
         if self.last_result and self.last_result.total > len(self.last_result.hits):
             self.limit += PAGE_SIZE
-            self.search_now()
+            self.search_now(new_question=False)
 
     def action_back(self) -> None:
         """Escape: close the facet panel, else return to the search input."""

@@ -55,9 +55,9 @@ class ResultsList(OptionList):
         self.hits: tuple[Hit, ...] = ()
         self.total = 0
 
-    def show_result(self, result: SearchResult) -> None:
-        """Replace the rows, keeping the highlighted entry when it is still there."""
-        keep = self.highlighted_entry_id
+    def show_result(self, result: SearchResult, *, keep_selection: bool = True) -> None:
+        """Replace the rows; with `keep_selection`, the highlighted entry stays highlighted."""
+        keep = self.highlighted_entry_id if keep_selection else None
         self.hits = result.hits
         self.total = result.total
         options: list[Option | None] = []
@@ -74,6 +74,7 @@ class ResultsList(OptionList):
             self.highlighted = self.get_option_index(keep)
         elif self.option_count:
             self.highlighted = 0
+            self.scroll_home(animate=False)
 
     def show_message(self, message: Text) -> None:
         """Replace the rows by one disabled line explaining why there are none."""
