@@ -36,6 +36,42 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
+_PR_CAPBSET_DROP = 24
+_DAC_CAPABILITIES = (1, 2)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+
+
+def _limit_memory_and_obey_permissions() -> None:
+    """Memory limit, and for root: drop the capabilities that let root read any file, from the
+    bounding set, so that the exec'd CLI obeys file permissions like an ordinary user."""
+    _limit_memory()
+    if os.geteuid() == 0:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        for capability in _DAC_CAPABILITIES:
+            if libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+                os._exit(126)
+
+
+def permissions_can_be_enforced() -> bool:
+    """True when a run with `obey_permissions=True` cannot read a mode-000 file."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="pb-permission-probe-"))
+    probe = folder / "probe"
+    probe.write_text("x")
+    probe.chmod(0)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", f"open({str(probe)!r}).read()"],
+            preexec_fn=_limit_memory_and_obey_permissions,
+            capture_output=True,
+        )
+        return done.returncode == 1 and b"PermissionError" in done.stderr
+    finally:
+        shutil.rmtree(folder)
+
+
 @dataclass
 class CliRun:
     """One finished (or timed-out) run of `python -m practicebase`."""
@@ -87,8 +123,11 @@ def run_cli(
     cwd: Path | None = None,
     timeout: float = CLI_TIMEOUT,
     env: dict[str, str] | None = None,
+    obey_permissions: bool = False,
 ) -> CliRun:
-    """Run the real CLI as a subprocess with a timeout and a 1 GiB memory limit."""
+    """Run the real CLI as a subprocess with a timeout and a 1 GiB memory limit.
+
+    `obey_permissions` makes even root unable to read files its permissions deny."""
     command = cli_command(root, *args)
     start = time.monotonic()
     try:
@@ -99,7 +138,7 @@ def run_cli(
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=timeout,
-            preexec_fn=_limit_memory,
+            preexec_fn=_limit_memory_and_obey_permissions if obey_permissions else _limit_memory,
         )
         code: int | None = done.returncode
         stdout, stderr = done.stdout, done.stderr
@@ -370,7 +409,12 @@ def base_answers(base_kb: Path) -> dict[str, list[str]]:
 
 
 def exercise(
-    base_kb: Path, work: Path, place: Callable[[Path], Path], *, strict: bool = False
+    base_kb: Path,
+    work: Path,
+    place: Callable[[Path], Path],
+    *,
+    strict: bool = False,
+    obey_permissions: bool = False,
 ) -> HazardRun:
     """Copy `base_kb` into `work`, let `place(inbox)` make the input, then validate, add and
     search it with the real CLI, snapshotting the knowledge base, the rest of `work` and the
@@ -382,10 +426,11 @@ def exercise(
     outside_before = tree_digest(work, OUTSIDE)
     kb_before = tree_digest(kb)
     searches_before = base_answers(base_kb)
-    validate = run_cli(kb, "validate", source, cwd=work)
-    strict_run = run_cli(kb, "validate", "--strict", source, cwd=work) if strict else None
-    add = run_cli(kb, "add", source, cwd=work)
-    search = run_cli(kb, "search", BODY_TAIL_QUERY, "--limit", "50", cwd=work)
+    options = {"cwd": work, "obey_permissions": obey_permissions}
+    validate = run_cli(kb, "validate", source, **options)
+    strict_run = run_cli(kb, "validate", "--strict", source, **options) if strict else None
+    add = run_cli(kb, "add", source, **options)
+    search = run_cli(kb, "search", BODY_TAIL_QUERY, "--limit", "50", **options)
     return HazardRun(
         source=source,
         work=work,

@@ -19,6 +19,7 @@ from hardening_harness import (
     diff_digests,
     entry_text,
     exercise,
+    permissions_can_be_enforced,
     problems_with_run,
     run_cli,
     tree_digest,
@@ -121,24 +122,29 @@ MESSAGES = {
     "symlinked-directory": r"symbolic link|symlink",
     "unreadable": r"permission|cannot read",
 }
-RUNNING_AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+# Root reads any file whatever its permissions (CI runs as root). The CLI runs with the
+# capabilities that allow that (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) dropped, so a mode-000
+# file is unreadable to it too; where that cannot be done, the unreadable case is skipped.
+ENFORCED = permissions_can_be_enforced()
 
 
 @pytest.fixture(scope="module")
 def special_runs(base_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, HazardRun]:
     top = tmp_path_factory.mktemp("special")
-    names = [n for n in PLACERS if not (n == "unreadable" and RUNNING_AS_ROOT)]
+    names = [n for n in PLACERS if n != "unreadable" or ENFORCED]
     with ThreadPoolExecutor(4) as pool:
-        futures = {n: pool.submit(exercise, base_kb, top / n, PLACERS[n]) for n in names}
+        futures = {
+            n: pool.submit(exercise, base_kb, top / n, PLACERS[n], obey_permissions=True)
+            for n in names
+        }
         return {n: f.result() for n, f in futures.items()}
 
 
 def _run_for(special_runs: dict[str, HazardRun], name: str) -> HazardRun:
     if name not in special_runs:
-        pytest.skip(
-            "running as root: permissions do not stop root reading a file, so an unreadable "
-            "file cannot be made (CI runs as root); the test runs for ordinary users"
-        )
+        pytest.skip("file permissions cannot be enforced on the CLI here (root without prctl)")
     return special_runs[name]
 
 
@@ -188,7 +194,7 @@ def make_hostile_kb(base_kb: Path, work: Path, *, fifo: bool = True) -> Path:
     (folder / "x.md").mkdir()
     write_entry(folder / "x.md" / "inside-dir-named-md.md", "inside-dir-named-md")
     (kb / "entries" / "linked-force").symlink_to(secret.parent, target_is_directory=True)
-    if not RUNNING_AS_ROOT:
+    if ENFORCED:
         write_entry(folder / "unreadable.md", "unreadable").chmod(0)
     return kb
 
@@ -203,10 +209,10 @@ REPORTED = (
 
 
 def test_validate_all_reports_each_hazard_inside_entries(base_kb: Path, tmp_path: Path):
-    run = run_cli(make_hostile_kb(base_kb, tmp_path), "validate")
+    run = run_cli(make_hostile_kb(base_kb, tmp_path), "validate", obey_permissions=True)
     assert_clean_run(run)
     assert run.returncode == 1, run.describe()
-    for name in (*REPORTED, "fifo.md"):
+    for name in (*REPORTED, "fifo.md", *(["unreadable.md"] if ENFORCED else [])):
         assert name in run.text, f"{name} not reported\n{run.describe()}"
     assert CANARY not in run.text
 
@@ -220,7 +226,7 @@ def check_index_run(
 ):
     outside = tree_digest(work, ("kb/entries", "kb/index"))
     entries = tree_digest(kb / "entries")
-    run = run_cli(kb, *command)
+    run = run_cli(kb, *command, obey_permissions=True)
     assert_clean_run(run)
     assert run.returncode == 1, f"invalid files must make the exit status 1\n{run.describe()}"
     for name in reported:
@@ -254,7 +260,8 @@ def test_index_reports_and_skips_hazards_inside_entries(
         tmp_path / "secret" / "secret-entry.md"
     )
     searchable = ("corpus-existing-entry", "corpus-triage-desk", "inside-dir-named-md")
-    check_index_run(kb, tmp_path, command, (*REPORTED, "corpus-school-network.md"), searchable)
+    reported = (*REPORTED, "corpus-school-network.md", *(["unreadable.md"] if ENFORCED else []))
+    check_index_run(kb, tmp_path, command, reported, searchable)
 
 
 @COMMANDS
