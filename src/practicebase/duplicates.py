@@ -7,23 +7,27 @@ different id. Two measures, both cheap and documented in docs/sharing.md:
 - Title: titles are normalised (case, punctuation, accents and stop words dropped; American
   spellings and acronym expansions folded, so "Prevent Case Management clinic" and
   "PCM clinic" match). Similar when the word sets' Jaccard similarity is at least
-  `TITLE_WORDS_THRESHOLD` or the normalised strings' `difflib` ratio is at least
-  `TITLE_RATIO_THRESHOLD`.
-- Content: the sets of content words (3+ letters, stop words dropped, spellings folded) of
-  summary and body. Similar when their Jaccard similarity is at least `CONTENT_THRESHOLD`
-  and each has at least `CONTENT_MIN_WORDS` words.
+  `TITLE_WORDS_THRESHOLD`, or when they differ only by one word each and those two words
+  are at least `TYPO_RATIO_THRESHOLD` alike (`difflib` ratio: a misspelling).
+- Content: the three-word sequences ("shingles") of summary and body, after dropping stop
+  words and words under 3 letters and folding spellings. Similar when the estimated share of
+  shingles the two have in common (Jaccard resemblance, estimated from a bottom-k MinHash
+  sketch of `SKETCH_SIZE` hashes) is at least `CONTENT_THRESHOLD`, and each has at least
+  `CONTENT_MIN_SHINGLES` shingles. Unrelated write-ups on the same topic share words but
+  almost no word sequences; a copy with edits keeps most of them.
 
-Candidates come from a word-to-entry map using each entry's rarest words, so checking one
-entry against 10,000 compares only a handful. Existing entries come from the caller
-(`existing=`, e.g. what `validate` already loaded), else the search index when present
-(all titles, and the content of the entries search finds for the title and summary), else
-the entry files.
+Candidates come from maps of title words (each entry's rarest words) and of sketch hashes
+to entries, so checking one entry against 10,000 compares only a handful. Existing entries
+come from the caller (`existing=`, e.g. what `validate` already loaded), else the search
+index when present (all titles, and the content of the entries search finds for the title
+and summary), else the entry files.
 """
 
 from __future__ import annotations
 
 import contextlib
 import difflib
+import heapq
 import math
 import re
 import unicodedata
@@ -36,9 +40,10 @@ from practicebase.kb import KnowledgeBase
 from practicebase.vocabulary import Vocabulary
 
 TITLE_WORDS_THRESHOLD = 0.8
-TITLE_RATIO_THRESHOLD = 0.9
-CONTENT_THRESHOLD = 0.6
-CONTENT_MIN_WORDS = 20
+TYPO_RATIO_THRESHOLD = 0.8
+CONTENT_THRESHOLD = 0.5
+CONTENT_MIN_SHINGLES = 20
+SKETCH_SIZE = 64
 
 STOP_WORDS = frozenset(
     """a an and are as at be been but by can for from has have in into is it its of on or our
@@ -48,6 +53,9 @@ STOP_WORDS = frozenset(
 )
 
 _WORD = re.compile(r"[^\W_]+")
+_HEADING = re.compile(r"^ {0,3}#{1,6}[^\n]*$", re.MULTILINE)
+# A sketch value in more than this share of entries is boilerplate: not used to find candidates.
+COMMON_SHINGLE_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,9 @@ class _Doc:
     path: str
     title_words: frozenset[str]
     title_text: str
-    content_words: frozenset[str] | None  # None when the content is not known
+    # Bottom-k MinHash sketch of the content's shingles; None when the content is not known.
+    sketch: frozenset[int] | None
+    shingles: int = 0
 
 
 class _Normaliser:
@@ -66,6 +76,7 @@ class _Normaliser:
 
     def __init__(self, vocabulary: Vocabulary | None):
         self.variants: dict[str, str] = {}
+        self._folded: dict[str, str] = {}
         self.expansions: list[tuple[str, str]] = []
         if vocabulary is not None:
             for british, american in vocabulary.spelling_variants.items():
@@ -83,15 +94,18 @@ class _Normaliser:
             if expansion in joined:
                 joined = joined.replace(f" {expansion} ", f" {acronym} ")
                 joined = joined.replace(f" {expansion}s ", f" {acronym} ")
-        result = []
-        for word in joined.split():
-            word = self._spelling(word)
-            if word not in STOP_WORDS and len(word) >= min_length:
-                result.append(word)
-        return result
+        spelling = self._spelling
+        folded = [spelling(word) for word in joined.split()]
+        return [w for w in folded if len(w) >= min_length and w not in STOP_WORDS]
 
     def _spelling(self, word: str) -> str:
         """Fold American spellings to British (both sides alike, so only consistency matters)."""
+        folded = self._folded.get(word)
+        if folded is None:
+            folded = self._folded[word] = self._fold_spelling(word)
+        return folded
+
+    def _fold_spelling(self, word: str) -> str:
         word = self.variants.get(word, word)
         for american, british in _SUFFIXES:
             if word.endswith(american) and len(word) > len(american) + 2:
@@ -116,6 +130,8 @@ _SUFFIXES = (
 
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text.casefold()
     text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
@@ -176,13 +192,16 @@ def _display_path(kb: KnowledgeBase, path: Path | str | None, fallback: str) -> 
 
 def _doc(kb: KnowledgeBase, norm: _Normaliser, entry: Entry) -> _Doc:
     title_words = norm.words(entry.title)
-    content = norm.words(f"{entry.summary}\n{entry.body}", min_length=3)
+    # Headings are the same in most entries ("## What we did"): leave them out.
+    body = _HEADING.sub(" ", entry.body)
+    content = norm.words(f"{entry.summary}\n{body}", min_length=3)
     return _Doc(
         id=entry.id,
         path=_display_path(kb, entry.path, entry.id),
         title_words=frozenset(title_words),
         title_text=" ".join(title_words),
-        content_words=frozenset(content),
+        sketch=_sketch(content),
+        shingles=max(0, len(content) - 2),
     )
 
 
@@ -260,7 +279,8 @@ class _Matcher:
     def __init__(self, docs: list[_Doc]):
         self.docs = docs
         self.title_index = _inverted(doc.title_words for doc in docs)
-        self.content_index = _inverted(doc.content_words or frozenset() for doc in docs)
+        self.sketch_index = _inverted(doc.sketch or frozenset() for doc in docs)
+        self.common_postings = max(20, int(COMMON_SHINGLE_SHARE * len(docs)))
 
     def warnings(self, entry: Entry, doc: _Doc) -> list[Problem]:
         own_id = doc.id.casefold()
@@ -293,23 +313,53 @@ class _Matcher:
                 continue
             if doc.title_text and doc.title_text == other.title_text:
                 yield other, "same title"
-            elif _jaccard(doc.title_words, other.title_words) >= TITLE_WORDS_THRESHOLD or (
-                difflib.SequenceMatcher(None, doc.title_text, other.title_text).ratio()
-                >= TITLE_RATIO_THRESHOLD
-            ):
+            elif _titles_alike(doc, other):
                 yield other, "title"
-        words = doc.content_words
-        if not words or len(words) < CONTENT_MIN_WORDS:
+        if not doc.sketch or doc.shingles < CONTENT_MIN_SHINGLES:
             return
-        for index in _candidates(self.content_index, words, CONTENT_THRESHOLD, 1):
+        shared: dict[int, int] = {}
+        for value in doc.sketch:
+            postings = self.sketch_index.get(value, ())
+            if len(postings) <= self.common_postings:
+                for index in postings:
+                    shared[index] = shared.get(index, 0) + 1
+        for index, count in shared.items():
             other = self.docs[index]
-            if other is doc or not other.content_words:
+            if other is doc or not other.sketch or other.shingles < CONTENT_MIN_SHINGLES:
                 continue
-            if len(other.content_words) < CONTENT_MIN_WORDS:
+            # A resemblance of t needs about t * k shared sketch values; allow for estimation.
+            if count < CONTENT_THRESHOLD * min(len(doc.sketch), len(other.sketch)) / 2:
                 continue
-            score = _jaccard(words, other.content_words)
+            score = _resemblance(doc.sketch, other.sketch)
             if score >= CONTENT_THRESHOLD:
                 yield other, f"content:{score:.2f}"
+
+
+def _titles_alike(a: _Doc, b: _Doc) -> bool:
+    """Word sets overlap by `TITLE_WORDS_THRESHOLD`, or differ only by one misspelt word."""
+    common = a.title_words & b.title_words
+    if len(common) / len(a.title_words | b.title_words) >= TITLE_WORDS_THRESHOLD:
+        return True
+    only_a, only_b = a.title_words - common, b.title_words - common
+    if len(common) < 2 or len(only_a) != 1 or len(only_b) != 1:
+        return False
+    (word_a,), (word_b,) = only_a, only_b
+    matcher = difflib.SequenceMatcher(None, word_a, word_b)
+    return matcher.ratio() >= TYPO_RATIO_THRESHOLD
+
+
+def _sketch(words: list[str]) -> frozenset[int]:
+    """The `SKETCH_SIZE` smallest hashes of the three-word shingles of `words`."""
+    shingles = {hash((words[i], words[i + 1], words[i + 2])) for i in range(len(words) - 2)}
+    return frozenset(heapq.nsmallest(SKETCH_SIZE, shingles))
+
+
+def _resemblance(a: frozenset[int], b: frozenset[int]) -> float:
+    """Estimated Jaccard resemblance of two shingle sets from their bottom-k sketches."""
+    union = heapq.nsmallest(SKETCH_SIZE, a | b)
+    if not union:
+        return 0.0
+    return sum(1 for value in union if value in a and value in b) / len(union)
 
 
 def _reason(how: str) -> str:
@@ -318,7 +368,7 @@ def _reason(how: str) -> str:
     if how == "title":
         return "near-same title"
     score = how.split(":", 1)[1]
-    return f"{float(score):.0%} of summary and body words shared"
+    return f"about {float(score):.0%} of summary and body word sequences shared"
 
 
 def _inverted(word_sets: Iterable[frozenset[str]]) -> dict[str, list[int]]:

@@ -90,7 +90,7 @@ def test_copied_body_under_a_new_title_warns_on_content(kb, make_entry):
     problems = duplicate_warnings(kb, [new], existing=[old])
     assert len(problems) == 1
     assert problems[0].field is None
-    assert "words shared" in problems[0].message
+    assert "word sequences shared" in problems[0].message
 
 
 def test_american_spelling_and_acronym_expansion_still_match_title(kb, make_entry):
