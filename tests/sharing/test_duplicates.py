@@ -179,3 +179,28 @@ def test_uses_the_index_when_present(tmp_path, sample_root, make_entry):
     assert (
         "entries/greater-manchester/referral-triage-desk.yaml" in by_path["triage-desk-two"].message
     )
+
+
+def test_misspelt_title_warns_but_a_different_word_does_not(kb, make_entry):
+    old = make_entry("referral-triage-desk", title="Referral triage desk for schools", body="")
+    typo = make_entry("referal-triage-desk", title="Referal triage desk for schools", body="")
+    other = make_entry(
+        "referral-triage-clinic", title="Referral triage clinic for schools", body=""
+    )
+    problems = duplicate_warnings(kb, [typo, other], existing=[old])
+    assert [(p.path, p.field) for p in problems] == [("referal-triage-desk", "title")]
+
+
+def test_half_rewritten_body_is_not_a_copy(kb, make_entry):
+    sentences = [
+        f"Sentence {i} about referral number {i * 7} and panel {i * 3}." for i in range(40)
+    ]
+    rewritten = [
+        s if i % 2 else f"Completely different claim {i} regarding schools {i * 11}."
+        for i, s in enumerate(sentences)
+    ]
+    old = make_entry("old-one", title="Alpha scheme", body=" ".join(sentences))
+    near = make_entry("near-one", title="Beta scheme", body=" ".join(sentences[:36]))
+    half = make_entry("half-one", title="Gamma scheme", body=" ".join(rewritten))
+    problems = duplicate_warnings(kb, [near, half], existing=[old])
+    assert [p.path for p in problems] == ["near-one"]
