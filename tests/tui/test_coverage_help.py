@@ -87,3 +87,20 @@ async def test_theme_toggles_dark_and_light(kb) -> None:
         assert app.theme == "textual-light"
         await pilot.press("ctrl+t")
         assert app.theme == "textual-dark"
+
+
+async def test_bindings_can_be_remapped_by_id(kb, monkeypatch) -> None:
+    monkeypatch.setenv("PRACTICEBASE_KEYMAP", "search.sort=ctrl+o;app.coverage=f9")
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert app.search_screen.sort == "reviewed"
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "^o" in str(app.screen.query_one("#help-keys").render())
+        await pilot.press("escape")
+        await pilot.press("f9")
+        await workers_done(pilot)
+        assert isinstance(app.screen, CoverageScreen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from practicebase.tui.dialogs.links import ConfirmLink, LinkChooser, entry_links
 from practicebase.tui.dialogs.problems import ProblemsDialog
 from practicebase.tui.dialogs.rebuild import RebuildDialog
 from practicebase.tui.errors import describe
+from practicebase.tui.keymap import KEYMAP_ENV_VAR, parse_keymap
 from practicebase.tui.messages import EntryAdded, IndexFailed, IndexProgressed, IndexReady
 from practicebase.tui.palette import ActionsProvider, EntryTitlesProvider
 from practicebase.tui.screens.coverage import CoverageScreen
@@ -66,6 +68,9 @@ class PracticebaseApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme = self._initial_theme
+        keymap = parse_keymap(os.environ.get(KEYMAP_ENV_VAR, ""))
+        if keymap:
+            self.set_keymap(keymap)
         self.push_screen(self.search_screen)
         self.open_index()
 
