@@ -139,6 +139,12 @@ def render(results: dict) -> str:
             f"== {size['entries']:,} entries ({size['query_count']} queries x "
             f"{results['options']['repeats']} passes, {size['typing_count']} typing prefixes) =="
         )
+        load = (size.get("load_average_at_start"), size.get("load_average_at_end"))
+        if None not in load:
+            lines.append(
+                f"load average {load[0]:.1f} -> {load[1]:.1f} on {results['meta']['cpus']} CPUs "
+                "(other work on the machine slows both engines)"
+            )
         lines.append(f"{'':26}{'practicebase':>14}{'FTS5':>10}{'ratio':>9}")
         for label, pb_path, fts_path, unit, _scale in ROWS:
             a = _get(pb, *pb_path)

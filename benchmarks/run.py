@@ -98,97 +98,108 @@ def _median_run(runs: list[dict]) -> dict:
     }
 
 
-def _time_queries(
-    search: Callable[[BenchQuery], tuple[int, int, bool]], queries: list[BenchQuery], repeats: int
-) -> dict:
-    """Latency of every query, `repeats` passes; also per kind and the slowest few."""
-    samples: list[float] = []
-    by_kind: dict[str, list[float]] = {}
-    per_query: dict[str, list[float]] = {}
-    totals: dict[str, int] = {}
-    snippets = 0
+class _Timings:
+    """Latency samples of one engine on one query list: overall, per kind, slowest queries."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self.by_kind: dict[str, list[float]] = {}
+        self.per_query: dict[str, list[float]] = {}
+        self.totals: dict[str, int] = {}
+        self.with_snippet = 0
+
+    def add(self, q: BenchQuery, ms: float, total: int, has_snippet: bool) -> None:
+        self.samples.append(ms)
+        self.by_kind.setdefault(q.kind, []).append(ms)
+        self.per_query.setdefault(q.text, []).append(ms)
+        self.totals[q.text] = total
+        self.with_snippet += has_snippet
+
+    def summary(self) -> dict:
+        slowest = sorted(self.per_query.items(), key=lambda kv: -max(kv[1]))[:8]
+        return {
+            **percentiles(self.samples),
+            "by_kind": {k: percentiles(v) for k, v in self.by_kind.items()},
+            "slowest": [
+                {"query": t, "max_ms": max(v), "total": self.totals[t]} for t, v in slowest
+            ],
+            "totals": self.totals,
+            "with_snippet": self.with_snippet,
+        }
+
+
+Engine = Callable[[BenchQuery], tuple[int, bool]]
+
+
+def _time_interleaved(
+    engines: dict[str, Engine], queries: list[BenchQuery], repeats: int
+) -> dict[str, dict]:
+    """Time every query on every engine, alternating engines query by query, so that load
+    from other processes on a shared machine falls on both sides alike."""
+    timings = {name: _Timings() for name in engines}
     for _ in range(repeats):
         for q in queries:
-            start = time.perf_counter()
-            total, _shown, has_snippet = search(q)
-            ms = (time.perf_counter() - start) * 1000
-            samples.append(ms)
-            by_kind.setdefault(q.kind, []).append(ms)
-            per_query.setdefault(q.text, []).append(ms)
-            totals[q.text] = total
-            snippets += has_snippet
-    slowest = sorted(per_query.items(), key=lambda kv: -max(kv[1]))[:8]
-    return {
-        **percentiles(samples),
-        "by_kind": {k: percentiles(v) for k, v in by_kind.items()},
-        "slowest": [{"query": t, "max_ms": max(v), "total": totals[t]} for t, v in slowest],
-        "totals": totals,
-        "with_snippet": snippets,
-    }
+            for name, run in engines.items():
+                start = time.perf_counter()
+                total, has_snippet = run(q)
+                timings[name].add(q, (time.perf_counter() - start) * 1000, total, has_snippet)
+    return {name: t.summary() for name, t in timings.items()}
 
 
-def _practicebase_queries(
-    root: Path, mix: list[BenchQuery], typing: list[BenchQuery], opts: Options
-) -> dict:
+def _queries(
+    root: Path, db: Path, mix: list[BenchQuery], typing: list[BenchQuery], opts: Options
+) -> tuple[dict, dict]:
+    """(practicebase, FTS5) query and typing latencies, warm, through each engine's API."""
     from practicebase.kb import KnowledgeBase
     from practicebase.search import Searcher, SearchRequest
 
-    kb = KnowledgeBase(root)
     start = time.perf_counter()
-    searcher = Searcher(kb)
+    searcher = Searcher(KnowledgeBase(root))
     first = searcher.search(SearchRequest(SEARCH_WORD, limit=20))
-    cold_open = time.perf_counter() - start
-    for text in WARMUP_TEXTS:
-        searcher.search(SearchRequest(text, limit=20))
-    typing_flag = "as_you_type" in SearchRequest.__dataclass_fields__
-    facets_seen = bool(first.facets)
-
-    def run(q: BenchQuery, as_you_type: bool = False) -> tuple[int, int, bool]:
-        extra = {"as_you_type": True} if as_you_type and typing_flag else {}
-        result = searcher.search(SearchRequest(q.text, limit=20, **extra))
-        return result.total, len(result.hits), bool(result.hits and result.hits[0].snippet)
-
-    out = {
-        "cold_open_first_query_seconds": cold_open,
-        "facets_returned": facets_seen,
-        "queries": _time_queries(run, mix, opts.repeats),
-        "typing": _time_queries(lambda q: run(q, True), typing, opts.repeats),
-        "typing_uses_as_you_type": typing_flag,
-    }
-    searcher.close()
-    return out
-
-
-def _fts5_queries(db: Path, mix: list[BenchQuery], typing: list[BenchQuery], opts: Options) -> dict:
+    pb: dict = {"cold_open_first_query_seconds": time.perf_counter() - start}
     start = time.perf_counter()
     index = Fts5Index(db)
     index.search(BenchQuery("warm", SEARCH_WORD, SEARCH_WORD))
-    cold_open = time.perf_counter() - start
+    fts: dict = {"cold_open_first_query_seconds": time.perf_counter() - start}
     for text in WARMUP_TEXTS:
+        searcher.search(SearchRequest(text, limit=20))
         index.search(BenchQuery("warm", text, text))
+    typing_flag = "as_you_type" in SearchRequest.__dataclass_fields__
 
-    def run(q: BenchQuery) -> tuple[int, int, bool]:
+    def practicebase(q: BenchQuery, as_you_type: bool = False) -> tuple[int, bool]:
+        extra = {"as_you_type": True} if as_you_type and typing_flag else {}
+        result = searcher.search(SearchRequest(q.text, limit=20, **extra))
+        return result.total, bool(result.hits and result.hits[0].snippet)
+
+    def fts5(q: BenchQuery) -> tuple[int, bool]:
         total, rows = index.search(q)
-        return total, len(rows), bool(rows and rows[0][2])
+        return total, bool(rows and rows[0][2])
 
-    def plain(q: BenchQuery) -> tuple[int, int, bool]:
+    def fts5_plain(q: BenchQuery) -> tuple[int, bool]:
         rows = index.search_plain(q)
-        return len(rows), len(rows), bool(rows)
+        return len(rows), bool(rows)
 
-    out = {
-        "cold_open_first_query_seconds": cold_open,
-        "queries": _time_queries(run, mix, opts.repeats),
-        "typing": _time_queries(run, typing, opts.repeats),
-    }
-    plain_samples: list[float] = []
-    for _ in range(opts.repeats):
-        for q in mix:
-            t = time.perf_counter()
-            plain(q)
-            plain_samples.append((time.perf_counter() - t) * 1000)
-    out["queries_top20_snippets_only"] = percentiles(plain_samples)
+    mixed = _time_interleaved(
+        {"pb": practicebase, "fts": fts5, "plain": fts5_plain}, mix, opts.repeats
+    )
+    typed = _time_interleaved(
+        {"pb": lambda q: practicebase(q, True), "fts": fts5}, typing, opts.repeats
+    )
+    pb.update(
+        facets_returned=bool(first.facets),
+        queries=mixed["pb"],
+        typing=typed["pb"],
+        typing_uses_as_you_type=typing_flag,
+    )
+    plain = mixed["plain"]
+    fts.update(
+        queries=mixed["fts"],
+        typing=typed["fts"],
+        queries_top20_snippets_only={k: plain[k] for k in ("n", "p50", "p95", "max")},
+    )
+    searcher.close()
     index.close()
-    return out
+    return pb, fts
 
 
 def tui_launch(root: Path, timeout: float) -> dict:
@@ -234,6 +245,7 @@ def run_size(n: int, workdir: Path, opts: Options, log: Log = print) -> dict:
     pb: dict = {}
     out: dict = {
         "entries": n,
+        "load_average_at_start": os.getloadavg()[0],
         "generate_seconds": generated,
         "query_count": len(mix),
         "typing_count": len(typing),
@@ -287,8 +299,9 @@ def run_size(n: int, workdir: Path, opts: Options, log: Log = print) -> dict:
     pb["add_one"] = _median_run([practicebase_process(root, "add", str(p)) for p in extras])
     log(f"[{n}] add one entry {pb['add_one']['seconds']:.2f} s")
 
-    pb.update(_practicebase_queries(root, mix, typing, opts))
-    fts.update(_fts5_queries(db, mix, typing, opts))
+    pb_queries, fts_queries = _queries(root, db, mix, typing, opts)
+    pb.update(pb_queries)
+    fts.update(fts_queries)
     log(
         f"[{n}] queries p95 practicebase {pb['queries']['p95']:.1f} ms, "
         f"FTS5 {fts['queries']['p95']:.1f} ms; typing p95 {pb['typing']['p95']:.1f} ms"
@@ -312,4 +325,5 @@ def run_size(n: int, workdir: Path, opts: Options, log: Log = print) -> dict:
         }
         shown = pb["tui_first_results"]["seconds"]
         log(f"[{n}] terminal UI first results {shown if shown is None else round(shown, 2)} s")
+    out["load_average_at_end"] = os.getloadavg()[0]
     return out
