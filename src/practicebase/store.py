@@ -228,7 +228,7 @@ def file_entry(
                     return failed(
                         f"an entry with id `{entry.id}` was just added as {_shown(kb, clash)}"
                     )
-            _sweep_temp_files(dest.parent)
+            sweep_temp_files(kb)
             _write_atomically(kb, dest, candidate.data, replace=replace)
             if old is not None and old.parent.resolve().is_relative_to(kb.entries_dir.resolve()):
                 with contextlib.suppress(FileNotFoundError):
