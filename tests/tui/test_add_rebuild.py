@@ -108,5 +108,6 @@ async def test_rebuild_shows_progress_result_and_search_still_works(kb) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is app.search_screen
+        assert not app.search_screen.query_one("#index-progress").display
         await type_query(pilot, "school")
         assert result_ids(app)[0] == "school-referral-clinic"

@@ -122,3 +122,20 @@ async def test_widgets_strip_escapes_even_if_the_core_let_them_through(kb) -> No
         )
         for bad in ("\x1b", "\x07", "\x9b"):
             assert bad not in rendered
+
+
+async def test_raw_html_in_a_body_is_shown_as_text_not_rendered(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        preview = app.search_screen.query_one("#preview", EntryView)
+        entry = replace(
+            hostile_entry(),
+            title="Plain",
+            body='<script>alert(1)</script>\n\nText <a href="javascript:x">link</a>',
+        )
+        preview.show_entry(entry)
+        await pilot.pause()
+        shown = app.export_screenshot().replace("&#160;", " ")
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+        assert "&lt;a href=" in shown

@@ -1,6 +1,7 @@
 """Messages that workers post when slow work finishes; `@on` handlers update the widgets.
 
 Workers never touch widgets: they build one of these and post it. Names say what happened.
+Worker messages do not bubble: each is for the widget or screen whose worker posted it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from practicebase.search import Hit, Searcher, SearchResult
 
 
-class IndexProgressed(Message):
+class IndexProgressed(Message, bubble=False):
     """An index update or rebuild has processed `done` of `total` files."""
 
     def __init__(self, done: int, total: int) -> None:
@@ -23,7 +24,7 @@ class IndexProgressed(Message):
         self.total = total
 
 
-class IndexReady(Message):
+class IndexReady(Message, bubble=False):
     """The index is open and searchable; `summary` says what the update or rebuild did."""
 
     def __init__(
@@ -40,7 +41,7 @@ class IndexReady(Message):
         self.titles = titles
 
 
-class IndexFailed(Message):
+class IndexFailed(Message, bubble=False):
     """The index could not be opened, updated or rebuilt; `reason` says why and what to do."""
 
     def __init__(self, reason: str) -> None:
@@ -48,7 +49,7 @@ class IndexFailed(Message):
         self.reason = reason
 
 
-class ResultsFetched(Message):
+class ResultsFetched(Message, bubble=False):
     """A search finished; `seq` is the request's sequence number, to drop stale results."""
 
     def __init__(self, seq: int, result: SearchResult) -> None:
@@ -57,7 +58,7 @@ class ResultsFetched(Message):
         self.result = result
 
 
-class SearchFailed(Message):
+class SearchFailed(Message, bubble=False):
     """A search raised; `reason` is a one-line explanation."""
 
     def __init__(self, seq: int, reason: str) -> None:
@@ -66,7 +67,7 @@ class SearchFailed(Message):
         self.reason = reason
 
 
-class EntryLoaded(Message):
+class EntryLoaded(Message, bubble=False):
     """An entry was read from its file (`entry` is None when it has gone or is invalid)."""
 
     def __init__(self, entry_id: str, entry: Entry | None) -> None:
@@ -75,7 +76,7 @@ class EntryLoaded(Message):
         self.entry = entry
 
 
-class SimilarFound(Message):
+class SimilarFound(Message, bubble=False):
     """More-like-this hits for `entry_id` were found."""
 
     def __init__(self, entry_id: str, hits: tuple[Hit, ...]) -> None:
@@ -84,7 +85,7 @@ class SimilarFound(Message):
         self.hits = hits
 
 
-class EntryReindexed(Message):
+class EntryReindexed(Message, bubble=False):
     """An entry's file was indexed again after editing; `problems` are its validation problems."""
 
     def __init__(self, entry_id: str, summary: str, problems: list[Problem]) -> None:
@@ -94,7 +95,7 @@ class EntryReindexed(Message):
         self.problems = problems
 
 
-class EntryRejected(Message):
+class EntryRejected(Message, bubble=False):
     """A file given to the add dialog was not added; `problems` say every reason."""
 
     def __init__(self, problems: list[Problem], reason: str = "") -> None:
@@ -103,7 +104,7 @@ class EntryRejected(Message):
         self.reason = reason
 
 
-class EntryAdded(Message):
+class EntryAdded(Message, bubble=False):
     """A file was validated, filed under entries/ and indexed."""
 
     def __init__(self, entry_id: str, path: str, problems: list[Problem]) -> None:
@@ -113,7 +114,7 @@ class EntryAdded(Message):
         self.problems = problems
 
 
-class IndexRebuilt(Message):
+class IndexRebuilt(Message, bubble=False):
     """A rebuild finished; `summary` is the index report's summary line."""
 
     def __init__(self, summary: str, problems: list[Problem]) -> None:
@@ -122,7 +123,7 @@ class IndexRebuilt(Message):
         self.problems = problems
 
 
-class CoverageBuilt(Message):
+class CoverageBuilt(Message, bubble=False):
     """The forces-by-themes coverage was computed from the index."""
 
     def __init__(self, coverage: Any) -> None:
