@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 20
+MAX_ITEMS = 1000  # per list or mapping: far above any valid entry, and stops huge ones early
 MAX_REPORTED_CHARACTERS = 5
 
 ENTRY_SUFFIXES: dict[str, EntryForm] = {".md": "md", ".yaml": "yaml", ".yml": "yaml"}
@@ -402,12 +403,13 @@ def _value_problems(
     for bidirectional controls in any value but the body."""
     problems: list[Problem] = []
     pending: list[tuple[Path_, Any]] = [((key,), value) for key, value in fields.items()]
+    pending.reverse()
     while pending and len(problems) < MAX_REPORTED_CHARACTERS:
-        path, value = pending.pop(0)
+        path, value = pending.pop()
         if isinstance(value, dict):
-            pending += [((*path, k), v) for k, v in value.items()]
+            pending += reversed([((*path, k), v) for k, v in value.items()])
         elif isinstance(value, list):
-            pending += [((*path, i), v) for i, v in enumerate(value)]
+            pending += reversed([((*path, i), v) for i, v in enumerate(value)])
         elif isinstance(value, str):
             match = _CONTROL.search(value)
             if match is None and path != ("body",):
@@ -616,6 +618,13 @@ def _build(events: Any, offset: int) -> tuple[Any, dict[Path_, int]]:
             root, have_root = value, True
             return ()
         top = stack[-1]
+        if len(top.value) >= MAX_ITEMS:
+            kind = "list" if isinstance(top.value, list) else "mapping"
+            raise _Refused(
+                line_of(event),
+                f"a {kind} with more than {MAX_ITEMS:,} items",
+                field_name=_dotted(top.path) if top.path else None,
+            )
         if isinstance(top.value, list):
             path = (*top.path, len(top.value))
             top.value.append(value)

@@ -56,6 +56,7 @@ EMAIL = re.compile(
 RECOMMENDATION = re.compile(r"[A-Z][A-Z0-9]*-[0-9]{4}-R[0-9]+")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 LINK_SCHEMES = ("http", "https", "mailto")
+MAX_UNKNOWN_REPORTED = 20
 REFUSED_CLASSIFICATIONS = ("SECRET", "TOP-SECRET")
 
 LIST_MAX = {
@@ -223,7 +224,12 @@ def check_raw(
 ) -> tuple[Entry | None, list[Problem]]:
     """Apply every field rule; returns the entry (None on any error) and all problems."""
     checker = _Checker(raw, vocabulary)
-    entry = checker.run(default_id)
+    try:
+        entry = checker.run(default_id)
+    except Exception as exc:  # noqa: BLE001 - a rule's bug must be a message, not a crash
+        entry = None
+        message = f"cannot check: unexpected {type(exc).__name__} in the field rules"
+        checker.problems.append(Problem(raw.source, None, "error", None, message))
     return entry, sorted(checker.problems, key=lambda p: p.line or 0)
 
 
@@ -255,10 +261,13 @@ class _Checker:
         f = self.raw.fields
         bad_fields = {p.field.split(".")[0].split("[")[0] for p in self.problems if p.field}
         self.failed_fields |= bad_fields
-        for name in f:
-            if name not in KNOWN_FIELDS:
-                hint = _did_you_mean(name, KNOWN_FIELDS)
-                self.warning(clip(name), f"unknown field (ignored){hint}")
+        unknown = [name for name in f if name not in KNOWN_FIELDS]
+        for name in unknown[:MAX_UNKNOWN_REPORTED]:
+            hint = _did_you_mean(name, KNOWN_FIELDS)
+            self.warning(clip(name), f"unknown field (ignored){hint}")
+        if len(unknown) > MAX_UNKNOWN_REPORTED:
+            more = len(unknown) - MAX_UNKNOWN_REPORTED
+            self.warning(None, f"{more} more unknown fields (ignored)", None)
 
         entry_id = self.entry_id(f.get("id"), default_id)
         title = self.text("title", f.get("title"), required=True, max_len=TITLE_MAX)
@@ -302,8 +311,9 @@ class _Checker:
 
         if any(p.is_error for p in self.problems):
             return None
-        assert entry_id and title and summary and stage and last_reviewed and contact
-        assert review_due is not None
+        required = (entry_id, title, forces, themes, summary, stage, last_reviewed, contact)
+        if not all(required) or review_due is None:
+            raise ValueError("a required value is missing without an error")
         return Entry(
             id=entry_id,
             title=title,

@@ -306,3 +306,12 @@ def test_hostile_values_never_reach_the_terminal(cli, kb, write_entry):
     assert "\x1b" not in run.text
     assert "\x07" not in run.text
     assert run.code == 1  # control characters in a key are refused
+
+
+def test_huge_lists_are_refused_early(cli, kb, write_entry):
+    path = write_entry(tags="[" + ",".join(["a"] * 300_000) + "]")
+    started = time.perf_counter()
+    run = cli("--root", kb, "validate", path)
+    assert time.perf_counter() - started < 2
+    assert run.code == 1
+    assert "tags: a list with more than 1,000 items" in run.out
