@@ -117,6 +117,12 @@ def test_due_on_sample_knowledge_base(capsys, sample_root):
     ids = {e["id"] for group in data["by_force"] for e in group["entries"]}
     assert ids == SAMPLE_DUE
     assert data["overdue"] == len(SAMPLE_DUE)
+    status, text, _ = run_cli(
+        capsys, "--root", str(sample_root), "report", "due", "--today", "2026-11-29"
+    )
+    assert status == 1
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert all(entry_id in text for entry_id in SAMPLE_DUE)
 
 
 # stats --------------------------------------------------------------------------------------

@@ -318,8 +318,9 @@ def due_text(report: DueReport, kb: KnowledgeBase) -> str:
             f"(today {report.today}, within {report.within} days)."
         )
     lines = [
-        f"{len(report.items)} entries{scope} due for review by {report.cutoff} "
-        f"({report.overdue_count} overdue; today {report.today}, within {report.within} days)"
+        f"{len(report.items)} entries{scope} due for review by {report.cutoff}, "
+        f"{report.overdue_count} overdue",
+        f"(today {report.today}, within {report.within} days)",
     ]
     for force, items in report.by_force:
         lines.append("")
@@ -331,11 +332,22 @@ def due_text(report: DueReport, kb: KnowledgeBase) -> str:
                 else ("due today" if i.days_left == 0 else f"due in {i.days_left} days")
             )
             joint = [f for f in i.forces if f != force]
-            lines.append(f"  {clean_line(i.id)}: {clean_line(i.title)}")
-            lines.append(f"    review due {i.review_due} ({when})")
-            lines.append(
-                f"    contact: {clean_line(i.contact_role)} <{clean_line(i.contact_email)}>"
+            lines.extend(
+                textwrap.wrap(
+                    f"{clean_line(i.id)}: {clean_line(i.title)}",
+                    WIDTH,
+                    initial_indent="  ",
+                    subsequent_indent="      ",
+                    break_on_hyphens=False,
+                )
             )
+            lines.append(f"    review due {i.review_due} ({when})")
+            contact = f"    contact: {clean_line(i.contact_role)}"
+            email = f"<{clean_line(i.contact_email)}>"
+            if len(contact) + 1 + len(email) <= WIDTH:
+                lines.append(f"{contact} {email}")
+            else:
+                lines.extend([contact, f"             {email}"])
             if joint:
                 lines.append(f"    joint with: {', '.join(joint)}")
     return "\n".join(lines)
