@@ -61,7 +61,7 @@ async def test_palette_jumps_to_an_entry_by_title_and_runs_actions(kb) -> None:
         await settle(pilot)
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"GP practice referral")
+        await pilot.press(*"gp pract")
         await workers_done(pilot)
         await pilot.pause(0.3)
         await pilot.press("enter")

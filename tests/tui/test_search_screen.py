@@ -26,7 +26,7 @@ async def test_typing_narrows_the_results(kb) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         everything = result_ids(app)
-        await type_query(pilot, "referral")
+        await type_query(pilot, "referral", keys=True)
         broad = result_ids(app)
         assert "gp-referral-pathway" in broad and "pcm-review-clinic" not in broad
         assert set(broad) < set(everything)

@@ -35,14 +35,21 @@ async def settle(pilot: Pilot, timeout: float = 10.0) -> None:
         await pilot.pause(0.02)
 
 
-async def type_query(pilot: Pilot, text: str) -> None:
-    """Type `text` into the search box (replacing what is there) and wait for the results."""
+async def type_query(pilot: Pilot, text: str, *, keys: bool = False) -> None:
+    """Put `text` in the search box and wait for its results.
+
+    With `keys`, each character is pressed; otherwise the value is set at once, which goes
+    through the same Input.Changed -> debounce -> worker path, only faster.
+    """
     app: PracticebaseApp = pilot.app  # type: ignore[assignment]
     query = app.search_screen.query_one("#query")
-    query.value = ""
     query.focus()
-    await pilot.pause()
-    await pilot.press(*text) if text else None
+    if keys:
+        query.value = ""
+        await pilot.pause()
+        await pilot.press(*text)
+    else:
+        query.value = text
     await settle(pilot)
 
 
