@@ -21,9 +21,11 @@ from hardening_harness import (
     BODY_TAIL_QUERY,
     CORPUS,
     HazardRun,
+    assert_clean_run,
     diff_digests,
     exercise,
     problems_with_run,
+    run_cli,
 )
 
 from practicebase.entry import Entry
@@ -323,16 +325,30 @@ def test_accepted_entry_is_filed_intact(corpus_runs: dict[str, HazardRun], name:
     assert entry.id in hazard.search.out, hazard.search.describe()
 
 
-@pytest.mark.parametrize(
-    "name", ["rich-markup-balanced-title.md", "rich-markup-unbalanced-title.md"]
-)
-def test_markup_in_titles_is_printed_as_text(corpus_runs: dict[str, HazardRun], name: str):
+LITERALS = {
+    "rich-markup-balanced-title.md": "[bold red]Urgent[/bold red] [@click=app.quit]quit[/]",
+    "rich-markup-unbalanced-title.md": "[/bold] closing first [link=file:///etc/passwd] [red",
+    "rich-markup-in-body.md": "[bold]not bold[/] [/] [link=x]y",
+    "html-script-in-body.md": '<script>alert("x")</script>',
+}
+
+
+@pytest.mark.parametrize("name", ACCEPTED_NAMES)
+def test_show_prints_accepted_hostile_entries_safely(corpus_runs: dict[str, HazardRun], name):
+    """`show` prints the whole entry: markup and HTML appear literally, nothing unsafe."""
+    from practicebase.kb import KnowledgeBase
+    from practicebase.validate import load_entry
+
     hazard = corpus_runs[name]
-    title = {
-        "rich-markup-balanced-title.md": "[bold red]Urgent[/bold red]",
-        "rich-markup-unbalanced-title.md": "[/bold] closing first [link=file:///etc/passwd]",
-    }[name]
-    assert title in hazard.search.out, hazard.search.describe()
+    loaded = load_entry(hazard.work / "inbox" / name, KnowledgeBase(hazard.kb).vocabulary)
+    assert loaded.entry is not None
+    show = run_cli(hazard.kb, "show", loaded.entry.id, cwd=hazard.work)
+    assert_clean_run(show)
+    assert show.returncode == 0, show.describe()
+    if name in LITERALS:
+        assert LITERALS[name] in show.out, show.describe()
+    if name.startswith("rich-markup") and "title" in name:
+        assert LITERALS[name] in hazard.search.out, hazard.search.describe()
 
 
 def test_alias_bomb_is_refused_quickly(corpus_runs: dict[str, HazardRun]):

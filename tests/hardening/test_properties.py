@@ -236,3 +236,42 @@ def test_render_keeps_yaml_look_alikes_as_text(form: str) -> None:
     )
     assert back.title == "24:7"
     assert back.tags == ("NO", "0755", "yes", "~")
+
+
+# ---- any query ---------------------------------------------------------------------------------
+
+QUERY_TOKENS = [
+    '"', "'", "(", ")", "*", "-", "+", ":", "^", "~", "\\", "/", "AND", "OR", "NOT", " ", " ",
+    "force:", "theme:", "stage:", "reviewed:>=", "due:<", "is:due", "today", "2024-02-30",
+    "title:", "tag:", "referrals", "triage", "radicalization", "pcm", "gmp", "west-yorkshire",
+    "[bold]", "\x1b[2J", "\x00", "\u202e", "\ud800", "é", "*:*", "{", "}", "[", "]", "a" * 300,
+]  # fmt: skip
+QUERIES = st.one_of(
+    st.text(max_size=80), st.lists(st.sampled_from(QUERY_TOKENS), max_size=25).map("".join)
+)
+
+
+@pytest.fixture(scope="module")
+def small_index(tmp_path_factory: pytest.TempPathFactory):
+    from hardening_harness import BASE_ENTRIES, make_kb
+
+    from practicebase.index import rebuild_index
+    from practicebase.kb import KnowledgeBase
+    from practicebase.search import Searcher
+
+    kb = KnowledgeBase(make_kb(tmp_path_factory.mktemp("query-kb") / "kb", BASE_ENTRIES))
+    rebuild_index(kb)
+    searcher = Searcher(kb)
+    yield searcher
+    searcher.close()
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=QUERIES, sort=st.sampled_from(["relevance", "reviewed", "title"]))
+def test_any_query_gives_a_result(small_index, text: str, sort: str) -> None:
+    """Whatever is typed (half a query, stray syntax, escapes), search answers; never raises."""
+    from practicebase.search import SearchRequest, SearchResult
+
+    result = small_index.search(SearchRequest(text=text, sort=sort, limit=5))
+    assert isinstance(result, SearchResult)
+    assert 0 <= len(result.hits) <= 5 and result.total >= len(result.hits)
