@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from practicebase.entry import Contact, Link
+from practicebase.entry import Contact, Entry, Link
 from practicebase.export import (
     CSV_COLUMNS,
     ExportError,
@@ -283,3 +283,49 @@ def test_csv_neutralises_spreadsheet_formulas(make_entry):
     row = next(csv.DictReader(io.StringIO(export_csv([entry]))))
     assert row["title"] == '\'=HYPERLINK("http://x")'
     assert row["summary"] == "'+1 more"
+
+
+def entry_from_record(record: dict) -> Entry:
+    """Rebuild an Entry from a JSON export record (the inverse the structure promises)."""
+
+    def day(value):
+        return date.fromisoformat(value) if value else None
+
+    return Entry(
+        id=record["id"],
+        title=record["title"],
+        forces=tuple(record["forces"]),
+        themes=tuple(record["themes"]),
+        summary=record["summary"],
+        stage=record["stage"],
+        last_reviewed=day(record["last_reviewed"]),
+        review_due=day(record["review_due"]),
+        contact=Contact(**record["contact"]),
+        body=record["body"],
+        outcome=record["outcome"],
+        status=record["status"],
+        started=day(record["started"]),
+        audience=tuple(record["audience"]),
+        partners=tuple(record["partners"]),
+        ideology=tuple(record["ideology"]),
+        recommendations=tuple(record["recommendations"]),
+        classification=record["classification"],
+        sms_level=record["sms_level"],
+        related=tuple(record["related"]),
+        supersedes=record["supersedes"],
+        links=tuple(Link(**link) for link in record["links"]),
+        tags=tuple(record["tags"]),
+        form=record["form"],
+    )
+
+
+def test_json_rebuilds_equal_entries(sample_entries, vocabulary, sample_root):
+    from practicebase.kb import KnowledgeBase
+    from practicebase.reports import load_entries
+
+    document = json.loads(export_json(sample_entries, vocabulary))
+    assert [entry_from_record(r) for r in document["entries"]] == sample_entries
+    kb = KnowledgeBase(sample_root)
+    entries = sorted(load_entries(kb).entries, key=lambda e: e.id)
+    document = json.loads(export_json(entries, kb.vocabulary, kb=kb))
+    assert [entry_from_record(r) for r in document["entries"]] == entries
