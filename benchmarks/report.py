@@ -156,6 +156,18 @@ def render(results: dict) -> str:
         for check in size["targets"]:
             mark = {True: "met ", False: "MISS", None: "n/a "}[check["met"]]
             lines.append(f"  {mark} {check['target']:34} {_fmt(check['value'])} {check['unit']}")
+        rare = size.get("rare_word_totals") or []
+        wrong = [r for r in rare if r["practicebase"] != r["fts5"]]
+        if rare:
+            lines.append(
+                "match counts of rare words equal FTS5's: "
+                + (
+                    "yes"
+                    if not wrong
+                    else "NO: "
+                    + ", ".join(f"{r['query']} {r['practicebase']} vs {r['fts5']}" for r in wrong)
+                )
+            )
         slow = _get(pb, "queries", "slowest") or []
         if slow:
             lines.append(

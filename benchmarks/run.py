@@ -302,6 +302,17 @@ def run_size(n: int, workdir: Path, opts: Options, log: Log = print) -> dict:
     pb_queries, fts_queries = _queries(root, db, mix, typing, opts)
     pb.update(pb_queries)
     fts.update(fts_queries)
+    # A made-up tail word has no stem, spelling, acronym or synonym relatives: both engines
+    # must count exactly the same matches (a cheap guard against lost matches).
+    out["rare_word_totals"] = [
+        {
+            "query": q.text,
+            "practicebase": pb["queries"]["totals"][q.text],
+            "fts5": fts["queries"]["totals"][q.text],
+        }
+        for q in mix
+        if q.kind == "rare"
+    ]
     log(
         f"[{n}] queries p95 practicebase {pb['queries']['p95']:.1f} ms, "
         f"FTS5 {fts['queries']['p95']:.1f} ms; typing p95 {pb['typing']['p95']:.1f} ms"

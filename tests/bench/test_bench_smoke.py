@@ -91,6 +91,7 @@ def test_suite_runs_at_a_tiny_size(tmp_path: Path, capsys: pytest.CaptureFixture
     assert pb["queries"]["with_snippet"] > 0
     assert pb["tui_first_results"]["seconds"] is not None, pb["tui_first_results"]
     assert pb["tui_first_results"]["hits_shown"] > 0
+    assert isinstance(size["rare_word_totals"], list)
     targets = {t["target"]: t for t in size["targets"]}
     assert len(targets) == 9
     assert all(t["met"] in (True, False) for t in targets.values())
