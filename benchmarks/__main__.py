@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-tui", action="store_true", help="skip the terminal UI launch")
     parser.add_argument(
+        "--skip",
+        default="",
+        metavar="PART[,PART]",
+        help="leave out whole-process parts: index (unchanged and 1%% edited), add, search, tui",
+    )
+    parser.add_argument(
         "--json", type=Path, default=None, metavar="PATH", help="where to write the JSON results"
     )
     parser.add_argument(
@@ -83,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         max_queries=args.queries,
         process_runs=max(1, args.process_runs),
         tui=not args.no_tui,
+        skip=frozenset(p.strip() for p in args.skip.split(",") if p.strip()),
         **({"typed": tuple(args.typed.split(","))} if args.typed else {}),
     )
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="practicebase-bench-"))
@@ -109,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             "typed": list(opts.typed),
             "process_runs": opts.process_runs,
             "tui": opts.tui,
+            "skip": sorted(opts.skip),
         },
         "sizes": [],
     }

@@ -274,30 +274,32 @@ def run_size(n: int, workdir: Path, opts: Options, log: Log = print) -> dict:
     pb["index_size_mb"] = dir_size_mb(root / "index")
     log(f"[{n}] practicebase rebuilt in {run['seconds']:.1f} s ({pb['rebuild']['output']})")
 
-    runs = [practicebase_process(root, "index") for _ in range(opts.process_runs)]
-    pb["index_unchanged"] = _median_run(runs)
-    index = Fts5Index(db)
-    start = time.perf_counter()
-    changed = index.changed_files(corpus.entries_dir)
-    fts["index_unchanged"] = {"seconds": time.perf_counter() - start, "changed": len(changed)}
+    if "index" not in opts.skip:
+        runs = [practicebase_process(root, "index") for _ in range(opts.process_runs)]
+        pb["index_unchanged"] = _median_run(runs)
+        index = Fts5Index(db)
+        start = time.perf_counter()
+        changed = index.changed_files(corpus.entries_dir)
+        fts["index_unchanged"] = {"seconds": time.perf_counter() - start, "changed": len(changed)}
 
-    touched = touch_fraction(corpus, TOUCH_FRACTION)
-    pb["index_after_touch"] = _median_run([practicebase_process(root, "index")])
-    pb["index_after_touch"]["touched"] = len(touched)
-    start = time.perf_counter()
-    index.upsert(touched)
-    fts["index_after_touch"] = {"seconds": time.perf_counter() - start, "touched": len(touched)}
-    index.close()
-    log(
-        f"[{n}] index unchanged {pb['index_unchanged']['seconds']:.2f} s, "
-        f"after {len(touched)} edits {pb['index_after_touch']['seconds']:.2f} s"
-    )
+        touched = touch_fraction(corpus, TOUCH_FRACTION)
+        pb["index_after_touch"] = _median_run([practicebase_process(root, "index")])
+        pb["index_after_touch"]["touched"] = len(touched)
+        start = time.perf_counter()
+        index.upsert(touched)
+        fts["index_after_touch"] = {"seconds": time.perf_counter() - start, "touched": len(touched)}
+        index.close()
+        log(
+            f"[{n}] index unchanged {pb['index_unchanged']['seconds']:.2f} s, "
+            f"after {len(touched)} edits {pb['index_after_touch']['seconds']:.2f} s"
+        )
 
-    extras = [
-        extra_entry(workdir / f"incoming-{n}", i, opts.seed) for i in range(opts.process_runs)
-    ]
-    pb["add_one"] = _median_run([practicebase_process(root, "add", str(p)) for p in extras])
-    log(f"[{n}] add one entry {pb['add_one']['seconds']:.2f} s")
+    if "add" not in opts.skip:
+        extras = [
+            extra_entry(workdir / f"incoming-{n}", i, opts.seed) for i in range(opts.process_runs)
+        ]
+        pb["add_one"] = _median_run([practicebase_process(root, "add", str(p)) for p in extras])
+        log(f"[{n}] add one entry {pb['add_one']['seconds']:.2f} s")
 
     pb_queries, fts_queries = _queries(root, db, mix, typing, opts)
     pb.update(pb_queries)
@@ -318,11 +320,12 @@ def run_size(n: int, workdir: Path, opts: Options, log: Log = print) -> dict:
         f"FTS5 {fts['queries']['p95']:.1f} ms; typing p95 {pb['typing']['p95']:.1f} ms"
     )
 
-    runs = [practicebase_process(root, "search", SEARCH_WORD) for _ in range(opts.process_runs)]
-    pb["search_process"] = _median_run(runs)
-    log(f"[{n}] search as a process {pb['search_process']['seconds']:.2f} s")
+    if "search" not in opts.skip:
+        runs = [practicebase_process(root, "search", SEARCH_WORD) for _ in range(opts.process_runs)]
+        pb["search_process"] = _median_run(runs)
+        log(f"[{n}] search as a process {pb['search_process']['seconds']:.2f} s")
 
-    if opts.tui:
+    if opts.tui and "tui" not in opts.skip:
         launches = [
             tui_launch(root, opts.tui_timeout) for _ in range(max(1, opts.process_runs - 1))
         ]
