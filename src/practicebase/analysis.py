@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -118,59 +119,148 @@ def text_analyzer(vocabulary: Vocabulary):
 
 @lru_cache(maxsize=8)
 def _analyzer_for(variants: tuple[tuple[str, str], ...]):
-    from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter
+    from whoosh.analysis import RegexTokenizer
 
-    return (
-        RegexTokenizer(WORD_PATTERN.pattern)
-        | LowercaseFilter()
-        | _spelling_filter_class()(variants)
-        | StemFilter(cachesize=100_000)
-    )
+    return RegexTokenizer(WORD_PATTERN.pattern) | _filter_class()(variants)
 
 
 @lru_cache(maxsize=1)
-def _spelling_filter_class():
+def _filter_class():
     from whoosh.analysis import Filter
+    from whoosh.lang.porter import stem
 
-    class SpellingFilter(Filter):
-        """Folds British/American spellings before stemming; pickles as its variant list."""
+    class SpellingStemFilter(Filter):
+        """Lowercase, fold British/American spellings, then Porter-stem, in one cached step.
+
+        One filter instead of three halves the per-token cost of indexing. Pickles (inside the
+        index's schema) as its variant list only.
+        """
 
         def __init__(self, variants: tuple[tuple[str, str], ...] = ()):
             self.variants = tuple(variants)
+            self._cache: dict[str, str] = {}
 
         def __eq__(self, other: object) -> bool:
             return type(other) is type(self) and other.variants == self.variants
+
+        def __hash__(self) -> int:
+            return hash(self.variants)
 
         def __getstate__(self) -> dict:
             return {"variants": self.variants}
 
         def __setstate__(self, state: dict) -> None:
             self.variants = state["variants"]
+            self._cache = {}
 
         def __call__(self, tokens):
+            cache = self._cache
             fold = _folder_for(self.variants)
             for t in tokens:
-                t.text = fold(t.text)
+                text = t.text
+                out = cache.get(text)
+                if out is None:
+                    out = stem(fold(text.lower()))
+                    if len(cache) < 200_000:
+                        cache[text] = out
+                t.text = out
                 yield t
 
-    SpellingFilter.__module__ = __name__
-    SpellingFilter.__qualname__ = "SpellingFilter"
-    globals()["SpellingFilter"] = SpellingFilter
-    return SpellingFilter
+    SpellingStemFilter.__module__ = __name__
+    SpellingStemFilter.__qualname__ = "SpellingStemFilter"
+    globals()["SpellingStemFilter"] = SpellingStemFilter
+    return SpellingStemFilter
 
 
 def __getattr__(name: str):
-    # Lets a pickled index schema find SpellingFilter without importing Whoosh eagerly.
-    if name == "SpellingFilter":
-        return _spelling_filter_class()
+    # Lets a pickled index schema find the filter class without importing Whoosh eagerly.
+    if name == "SpellingStemFilter":
+        return _filter_class()
     raise AttributeError(name)
 
 
-def word_analyzer():
-    """Whoosh analyzer for the unstemmed word list that spelling help and prefixes use."""
-    from whoosh.analysis import LowercaseFilter, RegexTokenizer
+class WordList:
+    """The unstemmed words of the indexed entries with document counts, for spelling help and
+    prefixes. Kept beside the index (`words.json`) rather than as an index field: a field would
+    nearly double the postings Whoosh writes, and so the indexing time."""
 
-    return RegexTokenizer(WORD_PATTERN.pattern) | LowercaseFilter()
+    def __init__(self, counts: dict[str, int] | None = None):
+        self.counts: dict[str, int] = dict(counts or {})
+        self._sorted: list[str] | None = None
+
+    @property
+    def sorted_words(self) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted(self.counts)
+        return self._sorted
+
+    def add(self, words: Iterable[str]) -> None:
+        counts = self.counts
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+        self._sorted = None
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.counts
+
+    def frequency(self, word: str) -> int:
+        return self.counts.get(word, 0)
+
+    def with_prefix(self, prefix: str, limit: int, scan: int = 5000) -> list[str]:
+        """Up to `limit` words starting with `prefix`, most frequent first."""
+        import bisect
+
+        words = self.sorted_words
+        i = bisect.bisect_left(words, prefix)
+        found: list[tuple[int, str]] = []
+        for word in words[i : i + scan]:
+            if not word.startswith(prefix):
+                break
+            found.append((-self.counts[word], word))
+        found.sort()
+        return [w for _c, w in found[:limit]]
+
+    def closest(self, word: str, maxdist: int, n: int = 3) -> list[str]:
+        """Known words within `maxdist` edits sharing the first letter; nearest, then commonest."""
+        import bisect
+
+        from whoosh.automata.fsa import find_all_matches
+        from whoosh.automata.lev import levenshtein_automaton
+        from whoosh.support.levenshtein import distance
+
+        words = self.sorted_words
+        if not words or not word:
+            return []
+
+        def lookup(key: str) -> str | None:
+            i = bisect.bisect_left(words, key)
+            return words[i] if i < len(words) else None
+
+        dfa = levenshtein_automaton(word, maxdist, prefix=1).to_dfa()
+        found = [
+            (distance(word, w), -self.counts[w], w)
+            for w in find_all_matches(dfa, lookup)
+            if w != word
+        ]
+        found.sort()
+        if not found:
+            return []
+        best = found[0][0]
+        return [w for d, _c, w in found if d == best][:n]
+
+    def to_json(self) -> str:
+        import json
+
+        return json.dumps(self.counts, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> WordList:
+        import json
+
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("word list is not a mapping")
+        return cls({str(k): int(v) for k, v in data.items()})
 
 
 def words(text: str) -> list[str]:
@@ -196,7 +286,7 @@ _EMPHASIS = re.compile(r"(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1")
 _CODE = re.compile(r"`+([^`]*)`+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$", re.MULTILINE)
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
-_SPACES = re.compile(r"[ \t]+")
+_SPACES = re.compile(r" *\t[ \t]*| {2,}")
 _BLANKS = re.compile(r"\n{3,}")
 
 

@@ -37,8 +37,9 @@ if TYPE_CHECKING:
     from practicebase.kb import KnowledgeBase
     from practicebase.vocabulary import Vocabulary
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 POINTER = "CURRENT"
+WORDS_FILE = "words.json"
 LOCK_NAME = "write.lock"
 GENERATION_PREFIX = "gen-"
 LOCK_TIMEOUT = 1.0
@@ -128,7 +129,7 @@ def build_schema(vocabulary: Vocabulary):
     """The Whoosh schema; `body` and `summary` keep character offsets for fast highlighting."""
     from whoosh import columns, fields
 
-    from practicebase.analysis import text_analyzer, word_analyzer
+    from practicebase.analysis import text_analyzer
 
     text = text_analyzer(vocabulary)
     spec: dict[str, Any] = {
@@ -137,7 +138,6 @@ def build_schema(vocabulary: Vocabulary):
         "summary": fields.TEXT(analyzer=text, stored=True, chars=True),
         "body": fields.TEXT(analyzer=text, stored=True, chars=True),
         "meta": fields.TEXT(analyzer=text),
-        "words": fields.TEXT(analyzer=word_analyzer(), phrase=False),
         "data": fields.STORED(),
         "title_sort": fields.COLUMN(columns.VarBytesColumn()),
         "title_text": fields.COLUMN(columns.VarBytesColumn()),
@@ -196,7 +196,6 @@ def entry_document(
         "summary": entry.summary,
         "body": body,
         "meta": meta,
-        "words": "\n".join((entry.title, entry.summary, body, meta)),
         "title_sort": entry.title.casefold().encode("utf-8"),
         "title_text": entry.title.encode("utf-8"),
         "path": rel_path.encode("utf-8"),
@@ -234,6 +233,33 @@ def entry_document(
     if entry.started:
         doc["started"] = _midnight(entry.started)
     return {k: v for k, v in doc.items() if v != ""}
+
+
+def document_words(doc: dict[str, Any]) -> set[str]:
+    """The distinct lowercase words of a document's text, for the word list."""
+    from practicebase.analysis import WORD_PATTERN
+
+    text = "\n".join((doc.get("title", ""), doc.get("summary", ""), doc.get("body", "")))
+    return {w.lower() for w in WORD_PATTERN.findall(text + "\n" + doc.get("meta", ""))}
+
+
+def read_words(location: Path):
+    """The word list stored beside one generation (empty when missing or unreadable)."""
+    from practicebase.analysis import WordList
+
+    try:
+        return WordList.from_json((location / WORDS_FILE).read_text("utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError, TypeError, RecursionError):
+        return WordList()
+
+
+def _write_words(location: Path, words) -> None:
+    tmp = location / f"{WORDS_FILE}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(words.to_json())
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, location / WORDS_FILE)
 
 
 # --- locations, pointer and lock -----------------------------------------------------------
@@ -518,7 +544,7 @@ def update_index(
             report.seconds = time.perf_counter() - started
             return report
         try:
-            report = _update_locked(kb, ix, only, progress)
+            report = _update_locked(kb, ix, kb.index_dir / _generation, only, progress)
         except _damage_errors() as exc:
             if isinstance(exc, IndexBusy):
                 raise
@@ -531,7 +557,11 @@ def update_index(
 
 
 def _update_locked(
-    kb: KnowledgeBase, ix, only: Iterable[Path] | None, progress: Progress | None
+    kb: KnowledgeBase,
+    ix,
+    location: Path,
+    only: Iterable[Path] | None,
+    progress: Progress | None,
 ) -> IndexReport:
     vocabulary = kb.vocabulary
     indexed = _indexed_files(ix)
@@ -590,6 +620,13 @@ def _update_locked(
         with contextlib.suppress(Exception):
             writer.cancel()
         raise
+    if documents:
+        # Removed entries' words stay counted until the next rebuild: harmless for spelling
+        # help, and it keeps updates from re-reading every document.
+        words = read_words(location)
+        for doc in documents:
+            words.add(document_words(doc))
+        _write_words(location, words)
     report.removed = len(plan.removed) + len(failed_existing)
     report.total = len(indexed) - report.removed + report.added
     return report
@@ -623,6 +660,9 @@ def _rebuild_locked(kb: KnowledgeBase, *, progress: Progress | None, procs: int)
     location = index_dir / generation
     location.mkdir()
     report = IndexReport(rebuilt=True)
+    from practicebase.analysis import WordList
+
+    words = WordList()
     try:
         ix = windex.create_in(str(location), build_schema(vocabulary))
         writer_args: dict[str, Any] = {}
@@ -655,9 +695,9 @@ def _rebuild_locked(kb: KnowledgeBase, *, progress: Progress | None, procs: int)
                     report.problems.extend(errors)
                 else:
                     ids[entry.id] = rel
-                    writer.add_document(
-                        **entry_document(entry, vocabulary, rel, st[0], st[1], _digest(data))
-                    )
+                    doc = entry_document(entry, vocabulary, rel, st[0], st[1], _digest(data))
+                    words.add(document_words(doc))
+                    writer.add_document(**doc)
                     report.added += 1
                 if progress:
                     progress(done, len(files))
@@ -667,6 +707,7 @@ def _rebuild_locked(kb: KnowledgeBase, *, progress: Progress | None, procs: int)
                 writer.cancel()
             raise
         ix.close()
+        _write_words(location, words)
         _fsync_tree(location)
         _write_pointer(index_dir, generation, vocabulary_fingerprint(vocabulary))
     except BaseException:

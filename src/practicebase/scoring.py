@@ -118,3 +118,18 @@ class RecordingCollector(collectors.WrappingCollector):
 
     def count(self) -> int:
         return len(self.matched)
+
+
+class Filtered(query.Require):
+    """Documents of `a` that also match `b`, scored by `a` alone.
+
+    Whoosh 2.7.4's own `Require.matcher` returns an AND NOT matcher (the opposite); this uses
+    the `RequireMatcher` it meant to.
+    """
+
+    def matcher(self, searcher, context=None):
+        scored = self.a.matcher(searcher, context)
+        required = self.b.matcher(searcher, searcher.boolean_context())
+        if not scored.is_active() or not required.is_active():
+            return matching.NullMatcher()
+        return matching.RequireMatcher(scored, required)

@@ -117,6 +117,8 @@ class Searcher:
         self._searcher = None
         self._generation: str | None = None
         self._cache: _ReaderCache | None = None
+        self._words = None
+        self._words_stamp: tuple[str, float] | None = None
         self._open()
 
     # -- lifecycle --
@@ -202,6 +204,21 @@ class Searcher:
                         f"the search index is damaged ({type(again).__name__}): "
                         "run `practicebase index --rebuild`"
                     ) from again
+
+    def _word_list(self):
+        """The generation's word list, reloaded when the index rewrote it."""
+        from practicebase.analysis import WordList
+        from practicebase.index import WORDS_FILE, read_words
+
+        location = self.kb.index_dir / (self._generation or "")
+        try:
+            stamp = (str(location), (location / WORDS_FILE).stat().st_mtime)
+        except OSError:
+            return self._words or WordList()
+        if self._words is None or stamp != self._words_stamp:
+            self._words = read_words(location)
+            self._words_stamp = stamp
+        return self._words
 
     def _reader_cache(self, searcher) -> _ReaderCache:
         if self._cache is None:
@@ -579,49 +596,29 @@ class _Compiler:
             parts.append(self.terms_query(alt, SYNONYM_BOOST, field))
         return parts[0] if len(parts) == 1 else query.Or(parts), bool(equivalents or synonyms)
 
-    def word_known(self, word: str) -> bool:
+    def word_known(self, seq: tuple[str, ...]) -> bool:
+        """True when every term of an analysed word occurs in some text field."""
+        reader = self.reader
         try:
-            return self.reader.doc_frequency("words", word) > 0
+            return all(any(reader.doc_frequency(f, t) > 0 for f, _b in TEXT_BOOSTS) for t in seq)
         except Exception:
             return False
 
     def closest_words(self, word: str, n: int = 3) -> list[str]:
         """Known words within one edit (two for longer words), most frequent first."""
-        from whoosh.support.levenshtein import distance
-
-        if len(word) < 3 or word.isdigit():
+        if len(word) < 3 or len(word) > 30 or word.isdigit():
             return []
         maxdist = 1 if len(word) <= 5 else 2
-        found: list[tuple[int, int, str]] = []
         try:
-            for candidate in self.reader.terms_within("words", word, maxdist, prefix=1):
-                if candidate == word:
-                    continue
-                df = self.reader.doc_frequency("words", candidate)
-                found.append((distance(word, candidate), -df, candidate))
-        except Exception:
+            return self.owner._word_list().closest(word, maxdist, n)
+        except Exception:  # a damaged word list only costs the spelling help
             return []
-        found.sort()
-        if not found:
-            return []
-        best = found[0][0]
-        return [w for d, _df, w in found if d == best][:n]
 
     def prefix_words(self, stem: str) -> list[str]:
         """The most frequent known words starting with `stem` (empty below 3 characters)."""
         if len(stem) < 3:
             return []
-        found: list[tuple[int, str]] = []
-        try:
-            for i, btext in enumerate(self.reader.expand_prefix("words", stem)):
-                if i >= PREFIX_SCAN_LIMIT:
-                    break
-                text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-                found.append((self.reader.doc_frequency("words", text), text))
-        except Exception:
-            return []
-        found.sort(key=lambda item: (-item[0], item[1]))
-        return [w for _df, w in found[:PREFIX_LIMIT]]
+        return self.owner._word_list().with_prefix(stem, PREFIX_LIMIT)
 
     # -- units --
 
@@ -634,7 +631,7 @@ class _Compiler:
             return None
         unit, has_alternatives = self.widened(seq, field)
         lower = word.lower()
-        if not has_alternatives and not self.word_known(lower):
+        if not has_alternatives and not self.word_known(seq):
             close = self.closest_words(lower)
             if close:
                 self.corrections.append((word, tuple(close)))
@@ -858,11 +855,11 @@ class _Compiler:
 
         self.scored = bool(units)
         if units:
-            from practicebase.scoring import UnitsQuery
+            from practicebase.scoring import Filtered, UnitsQuery
 
             main = units[0] if len(units) == 1 else UnitsQuery(units)
             if filters:
-                main = query.Require(main, query.And(filters) if len(filters) > 1 else filters[0])
+                main = Filtered(main, query.And(filters) if len(filters) > 1 else filters[0])
         elif filters:
             main = query.ConstantScoreQuery(
                 query.And(filters) if len(filters) > 1 else filters[0], 1.0
@@ -880,13 +877,14 @@ class _Compiler:
             if ":" not in typed and used:
                 replacements[typed.lower()] = used[0]
         if not replacements and total < MIN_HITS_FOR_NO_SUGGESTION:
+            words = self.owner._word_list()
             for word in self._typed_words:
                 lower = word.lower()
                 if len(lower) < 4 or lower in replacements:
                     continue
-                own = self.reader.doc_frequency("words", lower)
+                own = words.frequency(lower)
                 close = self.closest_words(lower, n=1)
-                if close and self.reader.doc_frequency("words", close[0]) > max(2, own * 3):
+                if close and words.frequency(close[0]) > max(2, own * 3):
                     replacements[lower] = close[0]
         if not replacements:
             return None
