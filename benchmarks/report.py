@@ -190,3 +190,41 @@ def render(results: dict) -> str:
             f"({'sub-linear' if g['sublinear'] else 'NOT sub-linear' if exp is not None else '-'})"
         )
     return "\n".join(lines)
+
+
+def render_markdown(results: dict) -> str:
+    """The figures as Markdown tables (one column pair per size), for docs/performance.md."""
+    sizes = results["sizes"]
+    head = "| figure | " + " | ".join(
+        f"{s['entries']:,}: practicebase | FTS5 | ratio" for s in sizes
+    )
+    lines = [head + " |", "|---|" + "---:|---:|---:|" * len(sizes)]
+    for label, pb_path, fts_path, unit, _scale in ROWS:
+        cells = []
+        for size in sizes:
+            a = _get(size["practicebase"], *pb_path)
+            b = _get(size["fts5"], *fts_path) if fts_path else None
+            r = _ratio(a, b) if fts_path else None
+            cells += [_fmt(a), _fmt(b), f"{r:.1f}x" if r is not None else ""]
+        lines.append(f"| {label} ({unit}) | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("| target | " + " | ".join(f"{s['entries']:,}" for s in sizes) + " |")
+    lines.append("|---|" + "---|" * len(sizes))
+    for i, check in enumerate(sizes[0]["targets"]):
+        cells = []
+        for size in sizes:
+            c = size["targets"][i]
+            mark = {True: "met", False: "**missed**", None: "not run"}[c["met"]]
+            cells.append(
+                f"{_fmt(c['value'])} {c['unit']} {mark}" if c["value"] is not None else mark
+            )
+        lines.append(f"| {check['target']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    from pathlib import Path
+
+    print(render_markdown(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))))
