@@ -11,6 +11,7 @@ Field rules (what a title or a date must be) live in `validate.py`.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import re
 import stat
@@ -303,7 +304,8 @@ def _parse_markdown(text: str, source: str) -> RawEntry:
             ]
         )
     raw = RawEntry(source, "md", fields, positions, body, body_line)
-    raw.problems += _value_problems(fields, positions, source)
+    if _may_hide_unsafe(yaml_text):
+        raw.problems += _value_problems(fields, positions, source)
     raw.problems += _control_problems(body, source, first_line=body_line, where="body")
     raw.problems += _bidi_problems(body, source, first_line=body_line)
     return raw
@@ -315,7 +317,8 @@ def _parse_yaml_form(text: str, source: str) -> RawEntry:
         raise EntryError(problems)
     fields, positions = _parse_mapping(text, source, first_line=1, missing_fence_hint=False)
     raw = RawEntry(source, "yaml", fields, positions)
-    raw.problems += _value_problems(fields, positions, source)
+    if _may_hide_unsafe(text):
+        raw.problems += _value_problems(fields, positions, source)
     body = fields.pop("body", None)
     if isinstance(body, str):
         raw.body = body
@@ -394,6 +397,12 @@ def _bidi_problems(text: str, source: str, *, first_line: int, exact: bool = Tru
             "display differently from what it says",
         )
     ]
+
+
+def _may_hide_unsafe(yaml_text: str) -> bool:
+    """False when no value can hold a control or bidi character: the raw text has already
+    been scanned for control characters, and only escapes (`\\`) can make new ones."""
+    return "\\" in yaml_text or _BIDI.search(yaml_text) is not None
 
 
 def _value_problems(
@@ -586,14 +595,22 @@ def _one_line(text: str) -> str:
 class _Collection:
     """A mapping or list being built from events."""
 
-    __slots__ = ("value", "path", "key", "key_line", "seen")
+    __slots__ = ("value", "is_list", "path", "key", "key_line", "seen")
 
     def __init__(self, value: dict[str, Any] | list[Any], path: Path_):
         self.value = value
+        self.is_list = isinstance(value, list)
         self.path = path
         self.key: str | None = None
         self.key_line = 0
         self.seen: dict[str, int] = {}
+
+
+_SCALAR = yaml.ScalarEvent
+_MAPPING_START = yaml.MappingStartEvent
+_SEQUENCE_START = yaml.SequenceStartEvent
+_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_STARTS = (_MAPPING_START, _SEQUENCE_START)
 
 
 def _build(events: Any, offset: int) -> tuple[Any, dict[Path_, int]]:
@@ -611,7 +628,7 @@ def _build(events: Any, offset: int) -> tuple[Any, dict[Path_, int]]:
     def line_of(event: Any) -> int:
         return event.start_mark.line + 1 + offset if event.start_mark else offset + 1
 
-    def place(value: Any, event: Any) -> Path_ | None:
+    def place(value: Any, event: Any) -> Path_:
         """Attach `value` to the innermost collection; returns the value's path."""
         nonlocal root, have_root
         if not stack:
@@ -619,26 +636,58 @@ def _build(events: Any, offset: int) -> tuple[Any, dict[Path_, int]]:
             return ()
         top = stack[-1]
         if len(top.value) >= MAX_ITEMS:
-            kind = "list" if isinstance(top.value, list) else "mapping"
+            kind = "list" if top.is_list else "mapping"
             raise _Refused(
                 line_of(event),
                 f"a {kind} with more than {MAX_ITEMS:,} items",
                 field_name=_dotted(top.path) if top.path else None,
             )
-        if isinstance(top.value, list):
+        if top.is_list:
             path = (*top.path, len(top.value))
-            top.value.append(value)
+            top.value.append(value)  # type: ignore[union-attr]
             positions[path] = line_of(event)
             return path
         assert top.key is not None
         path = (*top.path, top.key)
-        top.value[top.key] = value
+        top.value[top.key] = value  # type: ignore[call-overload]
         positions[path] = top.key_line
         top.key = None
         return path
 
     for event in events:
-        if isinstance(event, yaml.DocumentStartEvent):
+        kind = type(event)
+        if kind is _SCALAR or kind in _STARTS:
+            if event.anchor is not None:
+                raise _Refused(
+                    line_of(event), "YAML anchors (`&name`) are not allowed; write the value out"
+                )
+            if event.tag is not None:
+                raise _Refused(
+                    line_of(event), f"YAML tags such as `{_short_tag(event.tag)}` are not allowed"
+                )
+            top = stack[-1] if stack else None
+            wants_key = top is not None and not top.is_list and top.key is None
+            if kind is _SCALAR:
+                if wants_key:
+                    assert top is not None
+                    top.key, top.key_line = _key(event, line_of(event), top)
+                    continue
+                text = event.value
+                place(None if not event.style and text in _NULL_WORDS else text, event)
+                continue
+            if wants_key:
+                raise _Refused(line_of(event), "a key must be a plain word, not a list or mapping")
+            if len(stack) >= MAX_DEPTH:
+                raise _Refused(line_of(event), f"nesting deeper than {MAX_DEPTH} levels")
+            container: dict[str, Any] | list[Any] = {} if kind is _MAPPING_START else []
+            stack.append(_Collection(container, place(container, event)))
+        elif kind in _ENDS:
+            stack.pop()
+        elif kind is yaml.AliasEvent:
+            raise _Refused(
+                line_of(event), "YAML aliases (`*name`) are not allowed; write the value out"
+            )
+        elif kind is yaml.DocumentStartEvent:
             documents += 1
             if documents > 1:
                 raise _Refused(
@@ -646,53 +695,23 @@ def _build(events: Any, offset: int) -> tuple[Any, dict[Path_, int]]:
                     "more than one YAML document: an entry is a single document "
                     "(remove the extra `---` or `...`)",
                 )
-            continue
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused(
-                line_of(event), "YAML aliases (`*name`) are not allowed; write the value out"
-            )
-        if isinstance(event, yaml.NodeEvent):
-            if event.anchor is not None:
-                raise _Refused(
-                    line_of(event), "YAML anchors (`&name`) are not allowed; write the value out"
-                )
-            tag = getattr(event, "tag", None)
-            if tag is not None:
-                raise _Refused(
-                    line_of(event), f"YAML tags such as `{_short_tag(tag)}` are not allowed"
-                )
-        if isinstance(event, yaml.ScalarEvent):
-            top = stack[-1] if stack else None
-            if top is not None and isinstance(top.value, dict) and top.key is None:
-                top.key, top.key_line = _key(event, line_of(event), top)
-                continue
-            value = None if not event.style and event.value in _NULL_WORDS else event.value
-            place(value, event)
-        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-            top = stack[-1] if stack else None
-            if top is not None and isinstance(top.value, dict) and top.key is None:
-                raise _Refused(
-                    line_of(event),
-                    "a key must be a plain word, not a list or mapping",
-                )
-            if len(stack) >= MAX_DEPTH:
-                raise _Refused(line_of(event), f"nesting deeper than {MAX_DEPTH} levels")
-            container: dict[str, Any] | list[Any] = (
-                {} if isinstance(event, yaml.MappingStartEvent) else []
-            )
-            path = place(container, event)
-            stack.append(_Collection(container, path or ()))
-        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-            stack.pop()
     if not have_root:
         return None, positions
     return root, positions
 
 
+@functools.lru_cache(maxsize=512)
+def _plain_key_is_text(text: str) -> bool:
+    """True when YAML 1.1 would read the unquoted key `text` as text (not a number, bool...)."""
+    if text in _NULL_WORDS:
+        return False
+    return _resolver.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG
+
+
 def _key(event: yaml.ScalarEvent, line: int, top: _Collection) -> tuple[str, int]:
     text = event.value
-    if not event.style and (
-        text in _NULL_WORDS or _resolver.resolve(yaml.ScalarNode, text, (True, False)) != _STR_TAG
+    if not event.style and not (
+        _plain_key_is_text(text) if len(text) <= 64 else _plain_key_is_text.__wrapped__(text)
     ):
         shown = clip(text) if text else "(empty)"
         raise _Refused(

@@ -702,6 +702,8 @@ def section_titles(body: str) -> set[str]:
     titles: set[str] = set()
     fence: str | None = None
     for line in body.split("\n"):
+        if not line or line[0] not in "#`~ ":
+            continue
         marker = _CODE_FENCE.match(line)
         if marker:
             if fence is None:
@@ -726,6 +728,8 @@ def add_months(day: date, months: int) -> date:
 
 
 def _slug_problem(value: str) -> str | None:
+    if ID_MIN <= len(value) <= ID_MAX and SLUG.fullmatch(value):
+        return None
     odd = next((c for c in value if not c.isascii() or not c.isprintable()), None)
     if odd is not None:
         name = unicodedata.name(odd, "")
