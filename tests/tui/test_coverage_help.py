@@ -70,6 +70,14 @@ async def test_palette_jumps_to_an_entry_by_title_and_runs_actions(kb) -> None:
         assert app.screen.entry_id == "gp-referral-pathway"
         await pilot.press("ctrl+p")
         await pilot.pause()
+        await pilot.press(*"copy entry id")
+        await workers_done(pilot)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.clipboard == "gp-referral-pathway"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
         await pilot.press(*"Coverage")
         await workers_done(pilot)
         await pilot.pause(0.3)

@@ -267,3 +267,7 @@ class PracticebaseApp(App[None]):
     def action_use_suggestion(self) -> None:
         self._back_to_search()
         self.search_screen.action_use_suggestion()
+
+    def action_more_results(self) -> None:
+        self._back_to_search()
+        self.search_screen.action_more_results()

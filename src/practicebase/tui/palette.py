@@ -29,28 +29,38 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-class ActionsProvider(Provider):
-    """Every action of the app, by name."""
+# Actions of the entry screen, offered when the palette is opened over one.
+ENTRY_ACTIONS: tuple[tuple[str, str, str], ...] = (
+    ("Edit this entry", "Open its file in $VISUAL or $EDITOR, then index it again", "edit"),
+    ("Copy entry id", "Copy the entry's id to the clipboard", "copy_id"),
+    ("Copy entry path", "Copy the entry file's path to the clipboard", "copy_path"),
+    ("Copy contact email", "Copy the contact's email address to the clipboard", "copy_email"),
+    ("Open a link", "Choose one of the entry's links (asks before opening)", "links"),
+    ("Similar practice", "Move to the list of similar practice", "focus_similar"),
+)
 
-    @property
-    def _app(self) -> PracticebaseApp:
-        return self.app  # type: ignore[return-value]
+
+class ActionsProvider(Provider):
+    """Every action of the app by name, plus the entry screen's when it is open."""
+
+    def _commands(self):
+        app: PracticebaseApp = self.app  # type: ignore[assignment]
+        for name, help_text, action in ACTIONS:
+            yield name, help_text, partial(app.run_action, action)
+        if type(self.screen).__name__ == "EntryScreen":
+            for name, help_text, action in ENTRY_ACTIONS:
+                yield name, help_text, partial(self.screen.run_action, action)
 
     async def discover(self) -> Hits:
-        for name, help_text, action in ACTIONS:
-            yield DiscoveryHit(name, partial(self._app.run_action, action), help=help_text)
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, help_text, action in ACTIONS:
+        for name, help_text, callback in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(name),
-                    partial(self._app.run_action, action),
-                    help=help_text,
-                )
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
 def highlighted_title(matcher: Matcher, title: str) -> Text:
