@@ -120,21 +120,49 @@ def existing_ids(kb: KnowledgeBase) -> dict[str, Path]:
     """
     ids: dict[str, Path] = {}
     for path in entry_files(kb):
-        entry_id = path.stem
-        try:
-            raw = parse_raw_text(
-                decode_text(read_entry_bytes(path), str(path)),
-                form=form_for(path) or "md",
-                source=str(path),
-            )
-        except EntryError:
-            pass
-        else:
-            value = raw.fields.get("id")
-            if isinstance(value, str) and value.strip():
-                entry_id = value.strip()
-        ids.setdefault(entry_id.casefold(), path)
+        ids.setdefault(stored_id(path).casefold(), path)
     return ids
+
+
+_ID_LINE = re.compile(
+    r"^id:[ \t]*(?P<quote>['\"]?)(?P<id>[A-Za-z0-9][A-Za-z0-9-]*)(?P=quote)[ \t]*(?:#.*)?$"
+)
+# Lines that could set `id` some other way, or make the YAML more than a plain block mapping.
+_ID_CANDIDATE = re.compile(r"^(?:[\"']?id[\"']?[ \t]*:|[?{\[%&*!]|---|\.\.\.)", re.MULTILINE)
+
+
+def stored_id(path: Path) -> str:
+    """The id a file holds (its `id:` field, else its file name), read as cheaply as is safe.
+
+    A plain `id: value` line at the top level is read directly; anything less simple is
+    parsed in full. A file that cannot be read holds the id of its name.
+    """
+    try:
+        text = decode_text(read_entry_bytes(path), str(path))
+    except EntryError:
+        return path.stem
+    form = form_for(path) or "md"
+    fields_text = text
+    if form == "md":
+        lines = text.split("\n", 200)
+        closing = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+        if lines[0].rstrip() != "---" or closing is None:
+            return path.stem
+        fields_text = "\n".join(lines[1:closing])
+    candidates = [m.start() for m in _ID_CANDIDATE.finditer(fields_text)]
+    if not candidates:
+        return path.stem
+    if len(candidates) == 1:
+        line = fields_text[candidates[0] :].split("\n", 1)[0]
+        match = _ID_LINE.match(line)
+        if match:
+            return match.group("id")
+    try:
+        raw = parse_raw_text(text, form=form, source=str(path))
+    except EntryError:
+        return path.stem
+    value = raw.fields.get("id")
+    return value.strip() if isinstance(value, str) and value.strip() else path.stem
 
 
 # --- adding ---------------------------------------------------------------------------------

@@ -6,10 +6,18 @@ import os
 import subprocess
 import sys
 
+import pytest
 from foundation_helpers import entry_text, run_subprocess, tree_digest
 
 from practicebase.kb import KnowledgeBase
-from practicebase.store import TEMP_PREFIX, add_file, entry_files, existing_ids, sweep_temp_files
+from practicebase.store import (
+    TEMP_PREFIX,
+    add_file,
+    entry_files,
+    existing_ids,
+    stored_id,
+    sweep_temp_files,
+)
 
 
 def test_valid_file_from_outside_is_filed_under_its_force(cli, kb, write_entry):
@@ -223,3 +231,24 @@ def test_add_updates_an_existing_search_index(cli, kb, write_entry):
     run = cli("--root", kb, "add", write_entry())
     assert run.code == 0, run.text
     assert "index updated: +1" in run.out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("---\nid: plain-id\ntitle: x\n---\nbody", "plain-id"),
+        ("\ufeff---\r\nid: 'quoted-id'  # note\r\n---\r\n", "quoted-id"),
+        ('---\ntitle: x\nid: "double-id"\n---\n', "double-id"),
+        ("---\ntitle: x\n---\nid: in-the-body\n", "the-stem"),
+        ("---\ntitle: |\n  id: in-a-block\n---\n", "the-stem"),
+        ("---\n{id: flow-id, title: x}\n---\n", "flow-id"),
+        ("---\n'id': key-quoted\n---\n", "key-quoted"),
+        ("---\nid: first\nid: second\n---\n", "the-stem"),  # duplicate keys: unreadable
+        ("---\nid: Upper-Case\n---\n", "Upper-Case"),
+        ("no front matter\nid: x\n", "the-stem"),
+    ],
+)
+def test_stored_id_matches_a_full_read(tmp_path, text, expected):
+    path = tmp_path / "the-stem.md"
+    path.write_text(text, encoding="utf-8", newline="")
+    assert stored_id(path) == expected
