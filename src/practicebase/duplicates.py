@@ -307,7 +307,7 @@ class _Matcher:
         return problems
 
     def _similar(self, doc: _Doc) -> Iterable[tuple[_Doc, str]]:
-        for index in _candidates(self.title_index, doc.title_words, TITLE_WORDS_THRESHOLD, 2):
+        for index in _candidates(self.title_index, doc.title_words, TITLE_WORDS_THRESHOLD):
             other = self.docs[index]
             if other is doc:
                 continue
@@ -344,6 +344,9 @@ def _titles_alike(a: _Doc, b: _Doc) -> bool:
     if len(common) < 2 or len(only_a) != 1 or len(only_b) != 1:
         return False
     (word_a,), (word_b,) = only_a, only_b
+    # Numbers and short words differ on purpose ("phase 2", "phase 3"), not by a slip.
+    if min(len(word_a), len(word_b)) < 4 or not (word_a.isalpha() and word_b.isalpha()):
+        return False
     matcher = difflib.SequenceMatcher(None, word_a, word_b)
     return matcher.ratio() >= TYPO_RATIO_THRESHOLD
 
@@ -379,19 +382,18 @@ def _inverted(word_sets: Iterable[frozenset[str]]) -> dict[str, list[int]]:
     return index
 
 
-def _candidates(
-    index: dict[str, list[int]], words: frozenset[str], threshold: float, slack: int
-) -> set[int]:
+def _candidates(index: dict[str, list[int]], words: frozenset[str], threshold: float) -> set[int]:
     """Documents sharing one of the rarest words of `words` (prefix filtering for Jaccard).
 
     Any set with Jaccard similarity >= threshold shares at least one of the
-    `len - ceil(threshold * len) + 1` rarest words; `slack` extra words tolerate a typo.
+    `len - ceil(threshold * len) + 1` rarest words. At least two words are used, so a set
+    that differs by one (misspelt) word is found through the other.
     """
     if not words:
         return set()
     ranked = sorted(words, key=lambda w: (len(index.get(w, ())), w))
-    prefix = len(ranked) - math.ceil(threshold * len(ranked)) + slack
+    prefix = max(2, len(ranked) - math.ceil(threshold * len(ranked)) + 1)
     found: set[int] = set()
-    for word in ranked[: max(1, prefix)]:
+    for word in ranked[:prefix]:
         found.update(index.get(word, ()))
     return found

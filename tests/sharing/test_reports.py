@@ -256,3 +256,15 @@ def test_report_help_and_bad_dates(capsys):
         main(["report", "due", "--today", "2026-02-30"])
     assert exc.value.code == 2
     assert "not a date" in capsys.readouterr().err
+
+
+def test_files_with_errors_are_left_out_with_a_note(capsys, write_entry, kb):
+    write_entry("good-practice", force="kent")
+    broken = kb.entries_dir / "kent" / "broken.md"
+    broken.write_text("---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
+    status, out, err = run_cli(
+        capsys, "--root", str(kb.root), "report", "coverage", "--format", "json"
+    )
+    assert status == 0
+    assert json.loads(out)["total"] == 1
+    assert "1 file(s) with errors left out" in err

@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
                 query=args.query,
                 today=today,
             )
-            err(f"wrote {pages} pages ({len(entries)} entries) to {destination}")
+            plural = "s" if pages != 1 else ""
+            err(f"wrote {pages} page{plural} ({len(entries)} entries) to {destination}")
         else:
             if args.format == "json":
                 text = export_json(
