@@ -146,3 +146,22 @@ def test_new_with_hostile_arguments(base_kb: Path, tmp_path: Path):
         assert_clean_run(run)
         assert run.returncode != 0, run.describe()
         assert list(tmp_path.iterdir()) == []
+
+
+def test_the_same_id_twice_in_one_call_names_both_files(base_kb: Path, tmp_path: Path):
+    from hardening_harness import write_entry
+
+    kb = copy_kb(base_kb, tmp_path / "kb")
+    first = write_entry(tmp_path / "inbox" / "a" / "twice.md", "twice", title="First of two")
+    second = write_entry(tmp_path / "inbox" / "b" / "twice.md", "twice", force="kent")
+    validate = run_cli(kb, "validate", first, second, cwd=tmp_path)
+    assert_clean_run(validate)
+    assert validate.returncode == 1, validate.describe()
+    assert "inbox/a/twice.md" in validate.out and "inbox/b/twice.md" in validate.out
+    before = tree_digest(kb / "entries")
+    add = run_cli(kb, "add", first, second, cwd=tmp_path)
+    assert_clean_run(add)
+    assert add.returncode == 1, add.describe()
+    stored = [p for p in (kb / "entries").rglob("twice.md")]
+    assert len(stored) <= 1, "two files with one id were filed"
+    assert len(diff_digests(before, tree_digest(kb / "entries"))) <= 2
