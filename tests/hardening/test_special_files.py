@@ -298,3 +298,23 @@ def test_add_of_a_folder_files_the_valid_and_names_each_refusal(base_kb: Path, t
     assert (kb / "entries" / "kent" / "nested-good.md").is_file()
     assert not list((kb / "entries").rglob("secret-entry*"))
     assert tree_digest(tmp_path, ("kb/entries", "kb/index")) == outside
+
+
+@pytest.mark.parametrize("kind", ["symlink-to-outside", "a-file"])
+def test_add_never_writes_through_an_odd_force_folder(base_kb: Path, tmp_path: Path, kind: str):
+    """entries/kent as a symlink to a folder outside, or as a file: add refuses to file there."""
+    kb = copy_kb(base_kb, tmp_path / "kb")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    if kind == "symlink-to-outside":
+        (kb / "entries" / "kent").symlink_to(outside, target_is_directory=True)
+    else:
+        (kb / "entries" / "kent").write_text("not a folder\n")
+    source = write_entry(tmp_path / "inbox" / "kent-practice.md", "kent-practice", force="kent")
+    before = tree_digest(tmp_path)
+    run = run_cli(kb, "add", source, cwd=tmp_path)
+    assert_clean_run(run)
+    assert run.returncode == 1, run.describe()
+    assert "kent" in run.text and len(run.text) < 4000, run.describe()
+    assert list(outside.iterdir()) == []
+    assert diff_digests(before, tree_digest(tmp_path)) == []
