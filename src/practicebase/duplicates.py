@@ -31,6 +31,7 @@ import heapq
 import math
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,8 +95,8 @@ class _Normaliser:
             if expansion in joined:
                 joined = joined.replace(f" {expansion} ", f" {acronym} ")
                 joined = joined.replace(f" {expansion}s ", f" {acronym} ")
-        spelling = self._spelling
-        folded = [spelling(word) for word in joined.split()]
+        cache, spelling = self._folded, self._spelling
+        folded = [cache.get(word) or spelling(word) for word in joined.split()]
         return [w for w in folded if len(w) >= min_length and w not in STOP_WORDS]
 
     def _spelling(self, word: str) -> str:
@@ -374,12 +375,12 @@ def _reason(how: str) -> str:
     return f"about {float(score):.0%} of summary and body word sequences shared"
 
 
-def _inverted(word_sets: Iterable[frozenset[str]]) -> dict[str, list[int]]:
-    index: dict[str, list[int]] = {}
+def _inverted(word_sets: Iterable[frozenset[str]] | Iterable[frozenset[int]]) -> dict:
+    index: defaultdict[object, list[int]] = defaultdict(list)
     for position, words in enumerate(word_sets):
         for word in words:
-            index.setdefault(word, []).append(position)
-    return index
+            index[word].append(position)
+    return dict(index)
 
 
 def _candidates(index: dict[str, list[int]], words: frozenset[str], threshold: float) -> set[int]:
