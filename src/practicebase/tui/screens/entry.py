@@ -114,7 +114,11 @@ class EntryScreen(Screen[None]):
         if message.entry_id != self.entry_id:
             return
         similar = self.query_one("#similar", OptionList)
-        options = [Option(similar_prompt(hit), id=hit.id) for hit in message.hits]
+        options: list[Option | None] = []
+        for hit in message.hits:
+            if options:
+                options.append(None)  # a divider between entries
+            options.append(Option(similar_prompt(hit), id=hit.id))
         if options:
             similar.set_options(options)
             similar.highlighted = 0

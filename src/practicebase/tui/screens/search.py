@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -253,6 +253,10 @@ class SearchScreen(Screen[None]):
                 query.value = text
             self.query_text = text
         self.search_now()
+
+    @on(events.Click, "#suggestion")
+    def _suggestion_clicked(self) -> None:
+        self.action_use_suggestion()
 
     # ---- actions -------------------------------------------------------------------------
 
