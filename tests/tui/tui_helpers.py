@@ -16,7 +16,7 @@ async def workers_done(pilot: Pilot) -> None:
     await pilot.pause()
 
 
-async def settle(pilot: Pilot, timeout: float = 10.0) -> None:
+async def settle(pilot: Pilot, timeout: float = 30.0) -> None:
     """Wait until the index is open, no search is pending and every worker has finished."""
     app: PracticebaseApp = pilot.app  # type: ignore[assignment]
     loop = asyncio.get_running_loop()

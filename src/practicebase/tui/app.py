@@ -74,6 +74,11 @@ class PracticebaseApp(App[None]):
         self.push_screen(self.search_screen)
         self.open_index()
 
+    def on_unmount(self) -> None:
+        if self.searcher is not None:
+            self.searcher.close()
+            self.searcher = None
+
     # ---- the index -----------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="index")
