@@ -543,6 +543,8 @@ def update_index(
             report.note = str(exc).split(":")[0]
             report.seconds = time.perf_counter() - started
             return report
+        # Leftovers of killed rebuilds (half-built generations, a temp pointer) go now.
+        _remove_stale_generations(kb.index_dir, _generation)
         try:
             report = _update_locked(kb, ix, kb.index_dir / _generation, only, progress)
         except _damage_errors() as exc:
@@ -608,13 +610,20 @@ def _update_locked(
 
     writer = _whoosh_writer(ix)
     try:
-        for rel in (*plan.removed, *failed_existing):
-            writer.delete_by_term("id", indexed[rel].id)
+        stale = [indexed[rel].id for rel in (*plan.removed, *failed_existing)]
         for rel in (_rel(kb, p) for p in (*plan.changed, *plan.touched)):
             if rel in indexed and rel not in failed_existing:
-                writer.delete_by_term("id", indexed[rel].id)
+                stale.append(indexed[rel].id)
+        stale += [doc["id"] for doc in documents]  # a new file may take over a removed id
+        if stale:
+            # One searcher for all the deletes: `delete_by_term` without one, and
+            # `update_document`, open a new searcher over every segment each time
+            # (0.2 s apiece at 10,000 entries, twice per changed file).
+            with writer.searcher() as searcher:
+                for entry_id in dict.fromkeys(stale):
+                    writer.delete_by_term("id", entry_id, searcher=searcher)
         for doc in documents:
-            writer.update_document(**doc)
+            writer.add_document(**doc)
         writer.commit()
     except BaseException:
         with contextlib.suppress(Exception):
