@@ -155,3 +155,24 @@ def test_query_restricts_export(capsys, sample_root, tmp_path):
     ids = {r["id"] for r in json.loads(out)["entries"]}
     assert "mash-prevent-embed" in ids
     assert 0 < len(ids) < 36
+
+
+def test_html_export_of_hostile_entry_file(capsys, write_entry, kb, tmp_path):
+    body = (
+        "## Problem\n\n<script>alert(1)</script>\n\n"
+        "[click](javascript:alert(2)) <img src=x onerror=alert(3)> "
+        '<a href="javascript:alert(4)">raw</a>\n\n'
+        "## What we did\n\n[guide](https://example.org/guide)\n"
+    )
+    write_entry("hostile-entry", force="kent", title="<b onclick=alert(5)>Bold</b>", body=body)
+    out = tmp_path / "site"
+    status, _, _ = run_cli(capsys, "--root", str(kb.root), "export", "--out", str(out))
+    assert status == 0
+    page = out / "practice" / "hostile-entry.html"
+    html = parsed(page)
+    assert "script" not in html.tags and "img" not in html.tags and html.handlers == []
+    assert [h for h in html.hrefs if "example.org" in h] == ["https://example.org/guide"]
+    assert not [h for h in html.hrefs if "javascript" in h.lower()]
+    text = " ".join(html.text)
+    assert "<script>alert(1)</script>" in text and "<b onclick=alert(5)>Bold</b>" in text
+    assert "practice/hostile-entry.html" in parsed(out / "index.html").hrefs
