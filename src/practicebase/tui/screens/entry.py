@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -20,17 +21,16 @@ from practicebase.entry import Entry
 from practicebase.tui import text as t
 from practicebase.tui.errors import describe
 from practicebase.tui.messages import EntryLoaded, EntryReindexed, SimilarFound
-from practicebase.tui.widgets.metadata import relative_path
 from practicebase.tui.widgets.preview import EntryView
 
 if TYPE_CHECKING:
-    from practicebase.search import Searcher
+    from practicebase.search import Hit, Searcher
     from practicebase.tui.app import PracticebaseApp
 
 SIMILAR_LIMIT = 10
 
 
-def similar_prompt(hit) -> Text:
+def similar_prompt(hit: Hit) -> Text:
     """A similar-practice row: title, then forces."""
     row = t.line(hit.title, "bold")
     row.append("\n")
@@ -177,7 +177,7 @@ class EntryScreen(Screen[None]):
         self.reindex(path)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="reindex")
-    def reindex(self, path) -> None:
+    def reindex(self, path: Path) -> None:
         from practicebase.index import update_index
 
         app = self.app
@@ -201,6 +201,3 @@ class EntryScreen(Screen[None]):
             self.app.notify(f"Indexed again: {message.summary}", markup=False)
         self.reload()
         self.app.search_screen.search_now(new_question=False)
-
-    def relative_path(self) -> str:
-        return relative_path(self.entry.path if self.entry else None, self.app.kb.root)

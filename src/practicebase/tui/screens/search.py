@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
 
 from practicebase.search import SORTS, SearchRequest, SearchResult
 from practicebase.tui.errors import describe
@@ -227,7 +228,8 @@ class SearchScreen(Screen[None]):
     def _result_selected(self, event: OptionList.OptionSelected) -> None:
         self._choose(event.option)
 
-    def _choose(self, option) -> None:
+    def _choose(self, option: Option | None) -> None:
+        """Open the chosen entry, or page in more hits for the \"more\" row."""
         if option is None or option.disabled:
             return
         if option.id == MORE_ID:
