@@ -28,8 +28,11 @@ def measure(cmd: list[str]) -> dict:
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
     seconds = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "seconds": seconds,
+        # CPU time of the command and its workers: steadier than wall time on a busy machine.
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "peak_rss_mb": _peak_mb(resource.RUSAGE_CHILDREN),
         "returncode": proc.returncode,
         "stdout_tail": proc.stdout[-400:],
@@ -42,6 +45,8 @@ def fts5_build(entries: Path, db: Path) -> dict:
 
     result = timed_build(db, entries)
     result["peak_rss_mb"] = _peak_mb(resource.RUSAGE_SELF)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
     return result
 
 

@@ -26,6 +26,7 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 # (label, practicebase path, FTS5 path, unit, scale) rows of the table.
 ROWS: tuple[tuple[str, tuple[str, ...], tuple[str, ...] | None, str, float], ...] = (
     ("full rebuild", ("rebuild", "seconds"), ("rebuild", "seconds"), "s", 1),
+    ("rebuild CPU time", ("rebuild", "cpu_seconds"), ("rebuild", "cpu_seconds"), "s", 1),
     ("rebuild rate", ("rebuild", "entries_per_second"), ("rebuild", "entries_per_second"), "/s", 1),
     ("rebuild peak RSS", ("rebuild", "peak_rss_mb"), ("rebuild", "peak_rss_mb"), "MB", 1),
     ("index size", ("index_size_mb",), ("index_size_mb",), "MB", 1),
@@ -44,6 +45,7 @@ ROWS: tuple[tuple[str, tuple[str, ...], tuple[str, ...] | None, str, float], ...
         1,
     ),
     ("add one entry (process)", ("add_one", "seconds"), None, "s", 1),
+    ("add one entry CPU", ("add_one", "cpu_seconds"), None, "s", 1),
     ("query p50", ("queries", "p50"), ("queries", "p50"), "ms", 1),
     ("query p95", ("queries", "p95"), ("queries", "p95"), "ms", 1),
     ("query max", ("queries", "max"), ("queries", "max"), "ms", 1),
@@ -58,6 +60,7 @@ ROWS: tuple[tuple[str, tuple[str, ...], tuple[str, ...] | None, str, float], ...
         1,
     ),
     ("search (process)", ("search_process", "seconds"), None, "s", 1),
+    ("search (process) CPU", ("search_process", "cpu_seconds"), None, "s", 1),
     ("TUI launch to results", ("tui_first_results", "seconds"), None, "s", 1),
 )
 

@@ -94,6 +94,7 @@ def _median_run(runs: list[dict]) -> dict:
         "runs": seconds,
         "returncode": max(r["returncode"] for r in runs),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
         "output": runs[-1]["stdout_tail"].strip()[-200:] or runs[-1]["stderr_tail"].strip()[-200:],
     }
 
@@ -259,6 +260,7 @@ def run_size(n: int, workdir: Path, opts: Options, log: Log = print) -> dict:
         "seconds": built["seconds"],
         "entries_per_second": built["entries"] / built["seconds"],
         "peak_rss_mb": built["peak_rss_mb"],
+        "cpu_seconds": built["cpu_seconds"],
     }
     fts["index_size_mb"] = db.stat().st_size / 1e6
     log(f"[{n}] FTS5 built in {built['seconds']:.1f} s")
@@ -268,6 +270,7 @@ def run_size(n: int, workdir: Path, opts: Options, log: Log = print) -> dict:
         "seconds": run["seconds"],
         "entries_per_second": n / run["seconds"],
         "peak_rss_mb": run["peak_rss_mb"],
+        "cpu_seconds": run["cpu_seconds"],
         "returncode": run["returncode"],
         "output": (run["stdout_tail"] or run["stderr_tail"]).strip()[-200:],
     }
