@@ -160,11 +160,17 @@ def duplicate_warnings(
         vocabulary = kb.vocabulary
     except Exception:  # a broken vocabulary.yaml is reported elsewhere
         vocabulary = None
-    norm = _Normaliser(vocabulary)
     try:
-        new_docs = [_doc(kb, norm, entry) for entry in entries]
-    except Exception:
+        return _warnings(kb, _Normaliser(vocabulary), list(entries), existing)
+    except (AttributeError, TypeError, ValueError, OSError, RecursionError):
+        # Malformed input (not a real Entry) gets no hint rather than a crash.
         return []
+
+
+def _warnings(
+    kb: KnowledgeBase, norm: _Normaliser, entries: list[Entry], existing: Iterable[Entry] | None
+) -> list[Problem]:
+    new_docs = [_doc(kb, norm, entry) for entry in entries]
     if not new_docs:
         return []
     if existing is not None:

@@ -132,6 +132,9 @@ def test_empty_and_odd_input_never_raises(kb, make_entry):
     assert duplicate_warnings(kb, []) == []
     odd = make_entry("odd-one", title="!!! ???", summary="", body="")
     assert duplicate_warnings(kb, [odd], existing=[odd, make_entry("x-1", title="")]) == []
+    broken = make_entry("broken-one", title=None, body=None)
+    assert duplicate_warnings(kb, [broken], existing=[odd]) == []
+    assert duplicate_warnings(kb, [odd], existing=[broken]) == []
 
 
 def test_cheap_on_ten_thousand_entries(kb, make_entry, monkeypatch):
