@@ -200,17 +200,19 @@ def coverage_table(cov: Coverage, *, transpose: bool = False) -> str:
     if transpose:
         rows = [t for t in cov.themes if cov.theme_totals.get(t)]
         columns = [f for f in cov.forces if cov.force_totals.get(f)]
-        cell = lambda row, col: cov.count(col, row)  # noqa: E731
         row_total = cov.theme_totals
         col_total = cov.force_totals
         row_title, col_title = "theme", "force"
     else:
         rows = [f for f in cov.forces if cov.force_totals.get(f)]
         columns = list(cov.themes)
-        cell = lambda row, col: cov.count(row, col)  # noqa: E731
         row_total = cov.force_totals
         col_total = cov.theme_totals
         row_title, col_title = "force", "theme"
+
+    def cell(row: str, column: str) -> int:
+        return cov.count(column, row) if transpose else cov.count(row, column)
+
     codes = short_codes(columns)
     label_width = min(max(len(r) for r in [*rows, row_title, "entries"]), 26)
     cell_width = max(3, *(len(c) for c in codes.values())) + 1
