@@ -320,7 +320,8 @@ def due_text(report: DueReport, kb: KnowledgeBase) -> str:
             f"(today {report.today}, within {report.within} days)."
         )
     lines = [
-        f"{len(report.items)} entries{scope} due for review by {report.cutoff}, "
+        f"{len(report.items)} {'entry' if len(report.items) == 1 else 'entries'}{scope} "
+        f"due for review by {report.cutoff}, "
         f"{report.overdue_count} overdue",
         f"(today {report.today}, within {report.within} days)",
     ]
