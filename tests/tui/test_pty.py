@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tui_kb import ESCAPE_MARKERS, make_kb, write_hostile_files
+from tui_kb import BIDI_MARKERS, ESCAPE_MARKERS, make_kb, write_hostile_files
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
@@ -71,8 +71,9 @@ def test_real_app_under_a_pty_writes_no_escape_sequences_from_data(tmp_path: Pat
     try:
         written = read_until(controller, READY, timeout=30)
         assert READY in written, written[-2000:]
-        os.write(controller, b"escape")  # search for the hostile entries' words
-        written += read_until(controller, b"\x00never", timeout=1.5)
+        os.write(controller, b"reversed")  # the entry with bidi controls in its body
+        written += read_until(controller, b"Bidi body", timeout=10)
+        assert b"Bidi body" in written
         os.write(controller, b"\x11")  # ctrl+q
         written += read_until(controller, b"\x00never", timeout=5)
         assert process.wait(timeout=10) == 0
@@ -82,6 +83,7 @@ def test_real_app_under_a_pty_writes_no_escape_sequences_from_data(tmp_path: Pat
             process.wait()
         os.close(controller)
     assert b"[@click=app.quit]x[/]" in written  # the markup title, shown literally
-    for marker in ESCAPE_MARKERS:
-        assert marker.encode("utf-8") not in written, marker
+    assert b"desrever" in written  # the body was on screen, its controls replaced
+    for marker in ESCAPE_MARKERS + BIDI_MARKERS:
+        assert marker.encode("utf-8") not in written, repr(marker)
     assert b"Traceback" not in written

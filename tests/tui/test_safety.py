@@ -6,7 +6,14 @@ from dataclasses import replace
 from datetime import date
 
 from tui_helpers import result_ids, settle, type_query
-from tui_kb import ESCAPE_MARKERS, HOSTILE_BODY, HOSTILE_TITLE, TODAY, write_hostile_files
+from tui_kb import (
+    BIDI_MARKERS,
+    ESCAPE_MARKERS,
+    HOSTILE_BODY,
+    HOSTILE_TITLE,
+    TODAY,
+    write_hostile_files,
+)
 
 from practicebase.entry import Contact, Entry, Link
 from practicebase.search import Hit, SearchRequest, SearchResult
@@ -58,10 +65,13 @@ async def test_entry_files_with_escape_sequences_never_reach_the_screen(kb) -> N
     app = PracticebaseApp(kb, today=TODAY)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await type_query(pilot, "escape")
+        await type_query(pilot, "reversed")
+        assert result_ids(app)[0] == "bidi-body"
+        await settle(pilot)
         svg = screen_text(app)
-        for marker in ESCAPE_MARKERS:
-            assert marker not in svg
+        assert "desrever" in svg
+        for marker in ESCAPE_MARKERS + BIDI_MARKERS:
+            assert marker not in svg, repr(marker)
         assert "\x1b" not in svg and "\x07" not in svg
 
 

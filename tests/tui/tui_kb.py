@@ -169,8 +169,14 @@ ESCAPE_MARKERS = (
 )
 
 
+BIDI_BODY = "Reversed \u202edesrever\u202c, zero\u200bwidth and isolate \u2067x\u2069."
+# Display controls a valid body may carry (validation only warns): never written either.
+BIDI_MARKERS = ("\u202e", "\u202c", "\u200b", "\u2067", "\u2069")
+
+
 def write_hostile_files(root: Path) -> list[Path]:
-    """Entry files carrying terminal escape sequences in title and body."""
+    """Entry files carrying terminal escape sequences (rejected by validation) and a valid
+    entry whose body carries bidirectional and zero-width controls."""
     folder = root / "entries" / "kent"
     folder.mkdir(parents=True, exist_ok=True)
     title_yaml = HOSTILE_TITLE.replace("\x1b", "\\e").replace("\x07", "\\a")
@@ -182,4 +188,9 @@ def write_hostile_files(root: Path) -> list[Path]:
         entry_text("escape-body", "Escape body", "kent", ["referrals"], did=HOSTILE_BODY),
         encoding="utf-8",
     )
-    return [one, two]
+    three = folder / "bidi-body.md"
+    three.write_text(
+        entry_text("bidi-body", "Bidi body", "kent", ["referrals"], did=BIDI_BODY),
+        encoding="utf-8",
+    )
+    return [one, two, three]
