@@ -408,6 +408,11 @@ class _Plan:
 
 
 def _rel(kb: KnowledgeBase, path: Path) -> str:
+    text, root = str(path), str(kb.root)
+    if text.startswith(root) and text[len(root) : len(root) + 1] == os.sep:
+        # Lexical like `relative_to`, without building Path objects: an update asks this for
+        # every file (0.3 s of CPU at 10,000 entries through `relative_to`).
+        return text[len(root) + 1 :].replace(os.sep, "/")
     try:
         return path.relative_to(kb.root).as_posix()
     except ValueError:
