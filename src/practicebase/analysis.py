@@ -117,6 +117,91 @@ def text_analyzer(vocabulary: Vocabulary):
     return _analyzer_for(_variants_key(vocabulary))
 
 
+def index_analyzer(vocabulary: Vocabulary):
+    """The analyzer for indexed text: `text_analyzer` plus one extra term wherever a
+    multi-word acronym expansion or synonym occurs (`prevent_case_manag` for "Prevent Case
+    Management"), so queries for them are single-term lookups instead of phrase checks."""
+    return _index_analyzer_for(_variants_key(vocabulary), expansions(vocabulary).joinable)
+
+
+@lru_cache(maxsize=8)
+def _index_analyzer_for(
+    variants: tuple[tuple[str, str], ...], sequences: tuple[tuple[str, ...], ...]
+):
+    return _analyzer_for(variants) | _join_filter_class()(sequences)
+
+
+def joined(seq: tuple[str, ...]) -> str:
+    """The single index term standing for a multi-word sequence of terms."""
+    return "_".join(seq)
+
+
+@lru_cache(maxsize=1)
+def _join_filter_class():
+    from collections import deque
+
+    from whoosh.analysis import Filter
+
+    class SequenceJoinFilter(Filter):
+        """Passes every token on, and after the last token of a known sequence also yields
+        the joined term, spanning the sequence's characters."""
+
+        def __init__(self, sequences: tuple[tuple[str, ...], ...] = ()):
+            self.sequences = tuple(sequences)
+            self._setup()
+
+        def _setup(self) -> None:
+            ends: dict[str, list[tuple[str, ...]]] = {}
+            for seq in self.sequences:
+                ends.setdefault(seq[-1], []).append(seq)
+            self._ends = ends
+            self._longest = max((len(q) for q in self.sequences), default=1)
+
+        def __eq__(self, other: object) -> bool:
+            return type(other) is type(self) and other.sequences == self.sequences
+
+        def __hash__(self) -> int:
+            return hash(self.sequences)
+
+        def __getstate__(self) -> dict:
+            return {"sequences": self.sequences}
+
+        def __setstate__(self, state: dict) -> None:
+            self.sequences = state["sequences"]
+            self._setup()
+
+        def __call__(self, tokens):
+            ends = self._ends
+            recent: deque = deque(maxlen=self._longest)
+            for t in tokens:
+                yield t
+                text = t.text
+                start = getattr(t, "startchar", None)
+                recent.append((text, start))
+                candidates = ends.get(text)
+                if not candidates:
+                    continue
+                for seq in candidates:
+                    n = len(seq)
+                    if len(recent) < n:
+                        continue
+                    window = list(recent)[-n:]
+                    if tuple(w for w, _s in window) != seq:
+                        continue
+                    t.text = joined(seq)
+                    if start is not None and window[0][1] is not None:
+                        t.startchar = window[0][1]
+                    yield t
+                    t.text = text
+                    if start is not None:
+                        t.startchar = start
+
+    SequenceJoinFilter.__module__ = __name__
+    SequenceJoinFilter.__qualname__ = "SequenceJoinFilter"
+    globals()["SequenceJoinFilter"] = SequenceJoinFilter
+    return SequenceJoinFilter
+
+
 @lru_cache(maxsize=8)
 def _analyzer_for(variants: tuple[tuple[str, str], ...]):
     from whoosh.analysis import RegexTokenizer
@@ -176,6 +261,8 @@ def __getattr__(name: str):
     # Lets a pickled index schema find the filter class without importing Whoosh eagerly.
     if name == "SpellingStemFilter":
         return _filter_class()
+    if name == "SequenceJoinFilter":
+        return _join_filter_class()
     raise AttributeError(name)
 
 
@@ -335,6 +422,8 @@ class Expansions:
     synonyms: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
     # longest term sequence among keys
     longest: int
+    # every multi-term sequence above, which the index also holds as one joined term
+    joinable: tuple[tuple[str, ...], ...] = ()
 
     def alternatives(
         self, seq: tuple[str, ...]
@@ -377,10 +466,12 @@ def _expansions(
                 if other != k and other not in others:
                     others.append(other)
     longest = max([len(k) for k in (*equivalents, *synonyms)] or [1])
+    multi = {k for k in (*equivalents, *synonyms) if len(k) > 1}
     return Expansions(
         equivalents={k: tuple(v) for k, v in equivalents.items()},
         synonyms={k: tuple(v) for k, v in synonyms.items()},
         longest=longest,
+        joinable=tuple(sorted(multi)),
     )
 
 

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from practicebase.kb import KnowledgeBase
     from practicebase.vocabulary import Vocabulary
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 POINTER = "CURRENT"
 WORDS_FILE = "words.json"
 LOCK_NAME = "write.lock"
@@ -129,9 +129,9 @@ def build_schema(vocabulary: Vocabulary):
     """The Whoosh schema; `body` and `summary` keep character offsets for fast highlighting."""
     from whoosh import columns, fields
 
-    from practicebase.analysis import text_analyzer
+    from practicebase.analysis import index_analyzer
 
-    text = text_analyzer(vocabulary)
+    text = index_analyzer(vocabulary)
     spec: dict[str, Any] = {
         "id": fields.ID(stored=True, unique=True, sortable=True),
         "title": fields.TEXT(analyzer=text, stored=True),
@@ -159,6 +159,8 @@ def vocabulary_fingerprint(vocabulary: Vocabulary) -> str:
         "forces": [(f.id, f.name, list(f.aliases)) for f in vocabulary.forces],
         "themes": [(t.id, t.meaning) for t in vocabulary.themes],
         "spelling": sorted(vocabulary.spelling_variants.items()),
+        "acronyms": sorted(vocabulary.acronyms.items()),
+        "synonyms": [list(group) for group in vocabulary.synonyms],
     }
     blob = json.dumps(data, sort_keys=True).encode("utf-8")
     return hashlib.blake2b(blob, digest_size=8).hexdigest()

@@ -45,7 +45,35 @@ class UnitsMatcher(matching.Matcher):
         self._update()
 
     def supports_block_quality(self) -> bool:
-        return False
+        return all(c.supports_block_quality() for c in self._children)
+
+    def max_quality(self) -> float:
+        return sum(self._bonus + c.max_quality() for c in self._children if c.is_active())
+
+    def block_quality(self) -> float:
+        return sum(self._bonus + c.block_quality() for c in self._children if c.is_active())
+
+    def skip_to_quality(self, minquality: float) -> int:
+        """Skip blocks that cannot beat `minquality`, one child at a time (lowest first)."""
+        skipped = 0
+        bonus = self._bonus
+        while True:
+            active = [c for c in self._children if c.is_active()]
+            if not active:
+                break
+            qualities = [bonus + c.block_quality() for c in active]
+            total = sum(qualities)
+            if total > minquality:
+                break
+            i = min(range(len(active)), key=qualities.__getitem__)
+            # This child's block must beat what the others cannot make up on their own.
+            need = minquality - (total - qualities[i]) - bonus
+            moved = active[i].skip_to_quality(need)
+            if not moved and active[i].is_active():
+                active[i].next()  # cannot happen with exact bounds; never loop forever
+            skipped += moved
+        self._update()
+        return skipped
 
     def supports(self, astype: str) -> bool:
         return all(c.supports(astype) for c in self._children)

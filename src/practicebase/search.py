@@ -117,6 +117,7 @@ class Searcher:
         self._searcher = None
         self._generation: str | None = None
         self._cache: _ReaderCache | None = None
+        self._sets: _DocSets | None = None
         self._words = None
         self._words_stamp: tuple[str, float] | None = None
         self._open()
@@ -220,6 +221,11 @@ class Searcher:
             self._words_stamp = stamp
         return self._words
 
+    def _doc_sets(self, searcher) -> _DocSets:
+        if self._sets is None or self._sets.searcher is not searcher:
+            self._sets = _DocSets(searcher)
+        return self._sets
+
     def _reader_cache(self, searcher) -> _ReaderCache:
         if self._cache is None:
             self._cache = _ReaderCache(searcher, self.vocabulary)
@@ -278,14 +284,13 @@ class Searcher:
         from whoosh import collectors, sorting
 
         from practicebase.query import last_word_prefix, parse
-        from practicebase.scoring import RecordingCollector
 
         today = date.today()
         parsed = parse(request.text, today=today)
         typing = request.as_you_type and last_word_prefix(request.text)
         compiler = _Compiler(self, searcher, today, typing)
         compiler._text = request.text or ""
-        q = compiler.compile(parsed, request.filters)
+        compiler.compile(parsed, request.filters)
 
         offset = max(0, int(request.offset))
         limit = max(0, min(int(request.limit), 1000))
@@ -293,11 +298,20 @@ class Searcher:
         sort = request.sort if request.sort in SORTS else "relevance"
         if sort == "relevance" and not compiler.scored:
             sort = "title"
+        sets = self._doc_sets(searcher)
+        allow = (
+            sets.docset(searcher, compiler.filter_query)
+            if compiler.filter_query is not None and compiler.scored
+            else None
+        )
+        restrict = (
+            sets.docset(searcher, compiler.negative_query)
+            if compiler.negative_query is not None
+            else None
+        )
         if sort == "relevance":
-            # replace=0: Whoosh otherwise swaps in a pruned matcher once the top page is
-            # full, dropping documents that cannot reach it, and the total and facet counts
-            # (taken from every match) lose them: half of the matches at 10,000 entries.
-            child = collectors.TopCollector(limit=top, usequality=False, replace=0)
+            # Block-max skipping: only documents that can still reach the page are scored.
+            child = collectors.TopCollector(limit=top, usequality=True)
         elif sort == "reviewed":
             facet = sorting.MultiFacet(
                 [
@@ -308,14 +322,26 @@ class Searcher:
             child = collectors.SortingCollector(facet, limit=top)
         else:
             child = collectors.SortingCollector(sorting.FieldFacet("title_sort"), limit=top)
-        collector = RecordingCollector(child)
-        searcher.search_with_collector(q, collector)
-        results = collector.results()
-        matched = collector.matched
-        top_docs = [
-            ((results.score(i) or 0.0) if sort == "relevance" else 0.0, results.docnum(i))
-            for i in range(min(results.scored_length(), top))
-        ]
+        collector = (
+            collectors.FilterCollector(child, allow=allow, restrict=restrict)
+            if allow is not None or restrict is not None
+            else child
+        )
+        top_docs: list[tuple[float, int]] = []
+        if allow is None or allow:  # (an empty allow set would mean "no filter" to Whoosh)
+            searcher.search_with_collector(compiler.scored_query, collector)
+            results = collector.results()
+            top_docs = [
+                ((results.score(i) or 0.0) if sort == "relevance" else 0.0, results.docnum(i))
+                for i in range(min(results.scored_length(), top))
+            ]
+        # The total and facet counts come from every match, computed as set operations on
+        # posting lists rather than by scoring every match (the top collector skips blocks).
+        matched = sets.docset(searcher, compiler.scored_query)
+        if allow is not None:
+            matched &= allow
+        if restrict is not None:
+            matched -= restrict
         page = top_docs[offset : offset + limit]
         snippets = (
             _Snippets(searcher, compiler.highlight_terms, [d for _, d in page])
@@ -408,6 +434,59 @@ def _damage_errors() -> tuple[type[BaseException], ...]:
     return errors()
 
 
+class _DocSets:
+    """Matching document sets from posting lists, with the term sets cached per reader."""
+
+    def __init__(self, searcher) -> None:
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.live: frozenset[int] | None = (
+            frozenset(reader.all_doc_ids()) if reader.has_deletions() else None
+        )
+        self.doc_count = reader.doc_count_all()
+        self._terms: dict[tuple[str, Any], frozenset[int]] = {}
+
+    def term_docs(self, searcher, fieldname: str, text) -> frozenset[int]:
+        key = (fieldname, text)
+        found = self._terms.get(key)
+        if found is None:
+            try:
+                found = frozenset(searcher.postings(fieldname, text).all_ids())
+            except Exception:  # TermNotFound: no document has it
+                found = frozenset()
+            if len(self._terms) > 5000:
+                self._terms.clear()
+            self._terms[key] = found
+        return found
+
+    def docset(self, searcher, q) -> set[int]:
+        """The live documents matching `q`."""
+        docs = set(self._docs(searcher, q))
+        return docs & self.live if self.live is not None else docs
+
+    def _docs(self, searcher, q) -> set[int] | frozenset[int]:
+        from whoosh import query
+
+        from practicebase.scoring import Filtered
+
+        if isinstance(q, query.Term):
+            return self.term_docs(searcher, q.fieldname, q.text)
+        if isinstance(q, query.Or):
+            return set().union(*(self._docs(searcher, sub) for sub in q.subqueries))
+        if isinstance(q, query.And):
+            parts = sorted((self._docs(searcher, sub) for sub in q.subqueries), key=len)
+            return set(parts[0]).intersection(*parts[1:]) if parts else set()
+        if isinstance(q, query.AndNot):
+            return set(self._docs(searcher, q.a)) - self._docs(searcher, q.b)
+        if isinstance(q, Filtered | query.Require):
+            return set(self._docs(searcher, q.a)) & self._docs(searcher, q.b)
+        if isinstance(q, query.ConstantScoreQuery):
+            return self._docs(searcher, q.child)
+        if isinstance(q, query.Every):
+            return self.live if self.live is not None else set(range(self.doc_count))
+        return set(searcher.docs_for_query(q))
+
+
 class _ReaderCache:
     """Per-reader data computed once: facet values per document, titles, live documents."""
 
@@ -445,8 +524,8 @@ class _ReaderCache:
         titles.sort(key=lambda pair: (pair[1].casefold(), pair[0]))
         self.titles = titles
 
-    def facet_counts(self, matched: list[int]) -> dict[str, tuple[tuple[str, int], ...]]:
-        matched_set = set(matched)
+    def facet_counts(self, matched: set[int]) -> dict[str, tuple[tuple[str, int], ...]]:
+        matched_set = matched
         out: dict[str, tuple[tuple[str, int], ...]] = {}
         for fieldname in FACET_FIELDS:
             counts = []
@@ -563,6 +642,7 @@ class _Compiler:
         self.vocabulary = owner.vocabulary
         self.analyzer = owner._analyzer
         self.expansions = owner._expansions
+        self.joinable = frozenset(owner._expansions.joinable)
         self.today = today
         self.typing = typing
         self.scored = False
@@ -579,8 +659,12 @@ class _Compiler:
     def terms_query(self, seq: tuple[str, ...], boost: float = 1.0, field: str | None = None):
         from whoosh import query
 
-        self.highlight_terms.update(seq)
+        from practicebase.analysis import joined
+
         fields = [(field, 1.0)] if field else TEXT_BOOSTS
+        if len(seq) > 1 and seq in self.joinable:
+            seq = (joined(seq),)  # the index holds known sequences as one term
+        self.highlight_terms.update(seq)
         if len(seq) == 1:
             parts = [query.Term(f, seq[0], boost=b * boost) for f, b in fields]
         else:
@@ -857,20 +941,28 @@ class _Compiler:
             filters.append(terms[0] if len(terms) == 1 else query.Or(terms))
 
         self.scored = bool(units)
+        # The parts, kept apart: filters and negations restrict the collector by document
+        # sets, so block-max skipping only ever runs on the plain union of units.
+        self.filter_query = (
+            (query.And(filters) if len(filters) > 1 else filters[0]) if filters else None
+        )
+        self.negative_query = (
+            (query.Or(negatives) if len(negatives) > 1 else negatives[0]) if negatives else None
+        )
         if units:
             from practicebase.scoring import Filtered, UnitsQuery
 
-            main = units[0] if len(units) == 1 else UnitsQuery(units)
-            if filters:
-                main = Filtered(main, query.And(filters) if len(filters) > 1 else filters[0])
-        elif filters:
-            main = query.ConstantScoreQuery(
-                query.And(filters) if len(filters) > 1 else filters[0], 1.0
-            )
+            self.scored_query = units[0] if len(units) == 1 else UnitsQuery(units)
+            main = self.scored_query
+            if self.filter_query is not None:
+                main = Filtered(main, self.filter_query)
+        elif self.filter_query is not None:
+            self.scored_query = query.ConstantScoreQuery(self.filter_query, 1.0)
+            main = self.scored_query
         else:
-            main = query.Every()
-        if negatives:
-            main = query.AndNot(main, query.Or(negatives) if len(negatives) > 1 else negatives[0])
+            self.scored_query = main = query.Every()
+        if self.negative_query is not None:
+            main = query.AndNot(main, self.negative_query)
         return main
 
     def suggestion(self, total: int) -> str | None:

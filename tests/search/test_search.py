@@ -130,6 +130,12 @@ def test_filter_combines_with_words_and_same_field_filters_or(searcher):
     assert [h.id for h in narrowed.hits] == ["us-screening"]
 
 
+def test_words_with_a_filter_that_matches_nothing(searcher):
+    result = run(searcher, "referrals force:kent")
+    assert (result.total, result.hits) == (0, ())
+    assert run(searcher, "referrals -referrals").total == 0
+
+
 def test_prefix(searcher):
     assert set(found(searcher, "neighbour*")) == {"neighbourhood-watch"}
     assert set(found(searcher, "radicali*")) >= {"gp-referrals", "us-screening"}
