@@ -107,7 +107,6 @@ class EntryScreen(Screen[None]):
             message.entry,
             f"Entry {self.entry_id} could not be read: its file has gone or is no longer valid.",
         )
-        self.sub_title = self.entry.title if self.entry else ""
 
     @on(SimilarFound)
     def _show_similar(self, message: SimilarFound) -> None:
