@@ -5,6 +5,7 @@ updates and rebuilds came before.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -153,7 +154,8 @@ class KnowledgeBaseMachine(RuleBasedStateMachine):
 
 
 KnowledgeBaseMachine.TestCase.settings = settings(
-    max_examples=12,
+    max_examples=12 * int(os.environ.get("PRACTICEBASE_HYPOTHESIS_SCALE", "1")),
+    derandomize=os.environ.get("PRACTICEBASE_HYPOTHESIS_SCALE", "1") == "1",
     stateful_step_count=14,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
