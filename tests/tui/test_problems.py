@@ -85,3 +85,25 @@ async def test_editor_that_cannot_run_is_reported(kb, monkeypatch) -> None:
         await settle(pilot)
         assert app.is_running
         assert any("editor" in str(n.message).lower() for n in app._notifications)
+
+
+async def test_busy_index_still_searches_what_is_there_and_says_so(kb) -> None:
+    from whoosh.filedb.filestore import FileStorage
+
+    from practicebase.index import LOCK_NAME
+
+    update_index(kb)
+    (kb.entries_dir / "kent" / "hostile-markup-title.md").unlink()  # work for the update
+    lock = FileStorage(str(kb.index_dir)).lock(LOCK_NAME)
+    assert lock.acquire(blocking=False)  # another process is writing the index
+    try:
+        app = PracticebaseApp(kb, today=TODAY)
+        async with app.run_test(size=(100, 30)) as pilot:
+            app.search_screen.query_one("#query").value = "school"
+            await settle(pilot)
+            assert app.searcher is not None
+            assert result_ids(app)[0] == "school-referral-clinic"
+            messages = [str(n.message) for n in app._notifications]
+            assert any("busy" in m for m in messages), messages
+    finally:
+        lock.release()
