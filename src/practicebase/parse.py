@@ -343,7 +343,10 @@ def parse_yaml_mapping(text: str, source: str) -> dict[str, Any]:
     problems = _control_problems(text, source, first_line=1, where="file")
     if problems:
         raise EntryError(problems)
-    fields, _ = _parse_mapping(text, source, first_line=1, missing_fence_hint=False)
+    fields, positions = _parse_mapping(text, source, first_line=1, missing_fence_hint=False)
+    problems = _value_problems(fields, positions, source)
+    if problems:
+        raise EntryError(problems)
     return fields
 
 

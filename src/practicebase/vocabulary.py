@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -151,17 +152,93 @@ def _packaged_data() -> dict:
 
 
 def _parse_local(path: Path) -> dict:
-    """A knowledge base's vocabulary.yaml, read as safely as an entry (it is data from users)."""
+    """A knowledge base's vocabulary.yaml, read as safely as an entry (it is data from users)
+    and checked for the shapes `_build` expects, so every mistake names the file and key."""
     from practicebase.entry import EntryError
     from practicebase.parse import decode_text, parse_yaml_mapping, read_entry_bytes
 
     try:
         text = decode_text(read_entry_bytes(path), str(path))
-        return parse_yaml_mapping(text, str(path))
+        if all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n")):
+            return {}
+        data = parse_yaml_mapping(text, str(path))
     except EntryError as exc:
         problem = exc.problems[0]
         where = f" (line {problem.line})" if problem.line else ""
-        raise VocabularyError(f"{path}: invalid YAML{where}: {problem.message}") from None
+        what = f"{problem.field}: {problem.message}" if problem.field else problem.message
+        raise VocabularyError(f"{path}: invalid YAML{where}: {what}") from None
+    for key, value in data.items():
+        problem = _local_problem(key, value)
+        if problem:
+            raise VocabularyError(f"{path}: `{_clip(key)}`: {problem}")
+    return data
+
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_UPPER_SLUG = re.compile(r"[A-Z]+(?:-[A-Z]+)*")
+_MAPPINGS = ("acronyms", "spelling_variants")
+_NEVER_ALLOWED = ("SECRET", "TOP-SECRET")
+
+
+def _local_problem(key: str, value: object) -> str | None:
+    """What is wrong with one top-level entry of a local vocabulary.yaml, or None."""
+    name = key[len("extra_") :] if key.startswith("extra_") else key
+    if key == "version":
+        return None if isinstance(value, str) else "must be text"
+    if key in _MAPPINGS:
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            return "must be a mapping of words to text"
+        return None
+    if key == "synonyms":
+        if not isinstance(value, list) or not all(
+            isinstance(g, list) and all(isinstance(w, str) for w in g) for g in value
+        ):
+            return "must be a list of lists of words"
+        return None
+    if name not in ("forces", *_TERM_LISTS, *_PLAIN_LISTS):
+        return "is not a vocabulary list (see docs/entry-format.md, Vocabularies)"
+    if not isinstance(value, list):
+        return "must be a list"
+    for index, item in enumerate(value):
+        problem = _item_problem(name, item)
+        if problem:
+            return f"item {index + 1}: {problem}"
+    return None
+
+
+def _item_problem(name: str, item: object) -> str | None:
+    if name == "forces":
+        if not isinstance(item, dict):
+            return "a force must be a mapping with `id:` and `name:`"
+        aliases = item.get("aliases") or []
+        if not isinstance(item.get("name"), str) or not item["name"].strip():
+            return "a force needs a `name:`"
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            return "`aliases:` must be a list of names"
+        return _id_problem(item.get("id"), _SLUG)
+    if name in _TERM_LISTS:
+        if isinstance(item, dict):
+            meaning = item.get("meaning")
+            if meaning is not None and not isinstance(meaning, str):
+                return "`meaning:` must be text"
+            return _id_problem(item.get("id"), _SLUG)
+        return _id_problem(item, _SLUG)
+    if name == "classifications":
+        if isinstance(item, str) and item.upper().replace(" ", "-") in _NEVER_ALLOWED:
+            return "SECRET and TOP SECRET can never be allowed"
+        return _id_problem(item, _UPPER_SLUG)
+    return _id_problem(item, _SLUG)
+
+
+def _id_problem(value: object, pattern: re.Pattern[str]) -> str | None:
+    if not isinstance(value, str) or not pattern.fullmatch(value) or len(value) > 80:
+        shown = f"`{_clip(value)}`" if isinstance(value, str) else "a missing or non-text id"
+        return f"{shown} is not a valid id (lower-case words joined by hyphens)"
+    return None
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def _merge(base: dict, local: dict) -> None:

@@ -265,5 +265,32 @@ def test_knowledge_base_vocabulary_extends_the_packaged_one(cli, kb, write_entry
 def test_secret_cannot_be_allowed_by_a_local_vocabulary(cli, kb, write_entry):
     (kb / "vocabulary.yaml").write_text("extra_classifications: [SECRET]\n")
     run = cli("--root", kb, "validate", write_entry(classification="SECRET"))
-    assert run.code == 1
-    assert "must never be stored" in run.out
+    assert run.code == 2
+    assert "vocabulary.yaml: `extra_classifications`: item 1: SECRET and TOP SECRET" in run.err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("forces: 7\n", "`forces`: must be a list"),
+        ("themes: {a: b}\n", "`themes`: must be a list"),
+        ("extra_forces:\n  - {id: ../x, name: X}\n", "item 1: `../x` is not a valid id"),
+        ("extra_forces:\n  - {id: x-force}\n", "a force needs a `name:`"),
+        ("colours: [red]\n", "`colours`: is not a vocabulary list"),
+        ("acronyms: [a]\n", "`acronyms`: must be a mapping"),
+        ('extra_themes:\n  - id: "evil\\e[2J"\n', "contains U+001B (ESC)"),
+        ("themes: &t [a]\naudience: *t\n", "YAML anchors"),
+        ("- a list\n", "must be a mapping"),
+    ],
+)
+def test_a_broken_local_vocabulary_names_the_file_and_key(cli, kb, text, message):
+    (kb / "vocabulary.yaml").write_text(text)
+    run = cli("--root", kb, "validate")
+    assert run.code == 2
+    assert "vocabulary.yaml" in run.err
+    assert message in run.err
+
+
+def test_an_empty_local_vocabulary_changes_nothing(cli, kb, write_entry):
+    (kb / "vocabulary.yaml").write_text("# nothing yet\n")
+    assert cli("--root", kb, "validate", write_entry()).code == 0
