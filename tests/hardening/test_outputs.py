@@ -1,0 +1,89 @@
+"""Every command that prints or writes entry data, run on a knowledge base holding the hostile
+entries the corpus accepts (markup, HTML, bidi and zero-width characters, YAML look-alikes)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from hardening_harness import CORPUS, assert_clean_run, copy_kb, run_cli, tree_digest
+
+ACCEPTED = [
+    "bidi-in-body.md",
+    "bom-crlf.md",
+    "html-script-in-body.md",
+    "rich-markup-balanced-title.md",
+    "rich-markup-in-body.md",
+    "rich-markup-unbalanced-title.md",
+    "rules-inside-body.md",
+    "sexagesimal-title.md",
+    "yaml11-booleans-as-text.md",
+    "zero-width-title.md",
+]
+
+
+@pytest.fixture(scope="module")
+def hostile_kb(base_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("outputs")
+    kb = copy_kb(base_kb, work / "kb")
+    inbox = work / "inbox"
+    inbox.mkdir()
+    for name in ACCEPTED:
+        shutil.copy2(CORPUS / name, inbox / name)
+    run = run_cli(kb, "add", inbox, cwd=work)
+    assert_clean_run(run)
+    assert run.returncode == 0, run.describe()
+    return kb
+
+
+COMMANDS = [
+    ("validate",),
+    ("search", "practice managers", "--limit", "50", "--facets"),
+    ("search", "practice managers", "--limit", "50", "--json"),
+    ("show", "rich-markup-balanced-title"),
+    ("show", "html-script-in-body", "--json"),
+    ("show", "zero-width-title"),
+    ("report", "coverage"),
+    ("report", "due"),
+    ("report", "stats"),
+    ("export", "--format", "json"),
+    ("export", "--format", "csv"),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_printed_output_is_terminal_safe(hostile_kb: Path, command: tuple[str, ...]):
+    entries = tree_digest(hostile_kb / "entries")
+    run = run_cli(hostile_kb, *command)
+    assert_clean_run(run)
+    assert run.returncode in (0, 1), run.describe()
+    assert tree_digest(hostile_kb / "entries") == entries
+    if "--json" in command or "json" in command:
+        json.loads(run.out)
+    if "csv" in command:
+        rows = list(csv.reader(io.StringIO(run.out)))
+        assert len(rows) > len(ACCEPTED)
+        # A cell starting with = + - @ would run as a formula in a spreadsheet.
+        for row in rows:
+            for cell in row:
+                assert not re.match(r"[=+@]", cell), f"formula-like cell {cell!r}"
+
+
+def test_html_export_escapes_entry_html(hostile_kb: Path, tmp_path: Path):
+    out = tmp_path / "site"
+    run = run_cli(hostile_kb, "export", "--format", "html", "--out", out)
+    assert_clean_run(run)
+    assert run.returncode == 0, run.describe()
+    pages = {p.name: p.read_text("utf-8") for p in out.rglob("*.html")}
+    assert pages, "no pages written"
+    for name, html in pages.items():
+        # The entry's tags appear only escaped, as text: never as elements.
+        assert not re.search(r"<\s*(script|img)\b", html, re.IGNORECASE), name
+        assert "\u202e" not in html and "\x1b" not in html, name
+    combined = "\n".join(pages.values())
+    assert "&lt;script&gt;" in combined, "the HTML in the body should be shown as text"
