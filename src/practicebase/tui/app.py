@@ -19,7 +19,13 @@ from practicebase.tui.dialogs.problems import ProblemsDialog
 from practicebase.tui.dialogs.rebuild import RebuildDialog
 from practicebase.tui.errors import describe
 from practicebase.tui.keymap import KEYMAP_ENV_VAR, parse_keymap
-from practicebase.tui.messages import EntryAdded, IndexFailed, IndexProgressed, IndexReady
+from practicebase.tui.messages import (
+    EntryAdded,
+    IndexFailed,
+    IndexProgressed,
+    IndexReady,
+    TitlesLoaded,
+)
 from practicebase.tui.palette import ActionsProvider, EntryTitlesProvider
 from practicebase.tui.screens.coverage import CoverageScreen
 from practicebase.tui.screens.entry import EntryScreen
@@ -152,11 +158,12 @@ class PracticebaseApp(App[None]):
             titles = searcher.titles()
         except Exception:
             return
-        self.call_from_thread(self._set_titles, titles)
+        self.post_message(TitlesLoaded(titles))
 
-    def _set_titles(self, titles: list[tuple[str, str]]) -> None:
-        self.titles = titles
-        self.entry_count = len(titles)
+    @on(TitlesLoaded)
+    def _titles_loaded(self, message: TitlesLoaded) -> None:
+        self.titles = message.titles
+        self.entry_count = len(message.titles)
 
     # ---- navigation used by screens and the palette ------------------------------------
 

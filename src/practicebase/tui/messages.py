@@ -41,6 +41,14 @@ class IndexReady(Message, bubble=False):
         self.titles = titles
 
 
+class TitlesLoaded(Message, bubble=False):
+    """The (id, title) list for the palette was read again after entries changed."""
+
+    def __init__(self, titles: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.titles = titles
+
+
 class IndexFailed(Message, bubble=False):
     """The index could not be opened, updated or rebuilt; `reason` says why and what to do."""
 
