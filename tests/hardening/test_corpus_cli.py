@@ -180,6 +180,9 @@ HAZARDS: dict[str, Expect] = {
     "id-with-spaces.md": Expect("reject", ID),
     # Markup and terminal escapes: markup in data is text; escapes are refused.
     "html-script-in-body.md": Expect("accept", check=_html_is_text),
+    "csv-formula-title.md": Expect(
+        "accept", check=_title('=HYPERLINK("https://evil.example/","Open")')
+    ),
     "ansi-screen-clear-in-title.md": Expect("reject", r"title"),
     "osc52-clipboard-in-summary.md": Expect("reject", r"summary"),
     "osc-window-title-in-contact.md": Expect("reject", r"contact|role"),

@@ -16,6 +16,7 @@ from hardening_harness import CORPUS, assert_clean_run, copy_kb, run_cli, tree_d
 ACCEPTED = [
     "bidi-in-body.md",
     "bom-crlf.md",
+    "csv-formula-title.md",
     "html-script-in-body.md",
     "rich-markup-balanced-title.md",
     "rich-markup-in-body.md",
@@ -71,7 +72,8 @@ def test_printed_output_is_terminal_safe(hostile_kb: Path, command: tuple[str, .
         # A cell starting with = + - @ would run as a formula in a spreadsheet.
         for row in rows:
             for cell in row:
-                assert not re.match(r"[=+@]", cell), f"formula-like cell {cell!r}"
+                assert not re.match(r"[=+@]|-\d", cell), f"formula-like cell {cell!r}"
+        assert "HYPERLINK" in run.out
 
 
 def test_html_export_escapes_entry_html(hostile_kb: Path, tmp_path: Path):
