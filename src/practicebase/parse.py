@@ -41,8 +41,9 @@ BOM = "\ufeff"
 # return left after CRLF is normalised is one of them), DEL, C1 controls, surrogates and the
 # two non-characters YAML forbids. These are what turn a terminal into an attack surface.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-# Bidirectional controls: they make text display in a different order from its characters.
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Bidirectional controls make text display in a different order from its characters; line
+# and paragraph separators break lines where YAML and terminals disagree. Errors in fields.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 _FENCE = re.compile(r"^---[ \t]*$")
 _HEADING_IN_FRONT_MATTER = re.compile(r"^#{2,6}[ \t]+\S")
 
@@ -139,6 +140,8 @@ def read_entry_bytes(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise refuse(f"is not a regular file (it is {_kind(info.st_mode)})")
+        if info.st_size > max_bytes:
+            raise refuse(f"file is {info.st_size:,} bytes, over the {_size(max_bytes)} limit")
         chunks: list[bytes] = []
         remaining = max_bytes + 1
         while remaining > 0:
@@ -396,8 +399,8 @@ def _bidi_problems(text: str, source: str, *, first_line: int, exact: bool = Tru
             line,
             "warning",
             "body",
-            f"{describe_character(match.group())}: bidirectional controls can make text "
-            "display differently from what it says",
+            f"{describe_character(match.group())}: such characters can make text display "
+            "differently from what it says",
         )
     ]
 
@@ -427,7 +430,7 @@ def _value_problems(
             if match is None and path != ("body",):
                 match = _BIDI.search(value)
             if match is not None:
-                kind = "control" if _CONTROL.match(match.group()) else "bidirectional"
+                kind = "control" if _CONTROL.match(match.group()) else "display-changing"
                 problems.append(
                     Problem(
                         source,
@@ -457,7 +460,9 @@ def describe_character(char: str) -> str:
     """`U+001B (ESC)`: a character named safely, never the character itself."""
     code = ord(char)
     name = _CONTROL_NAMES.get(code)
-    if name is None and 0xD800 <= code <= 0xDFFF:
+    if name is None and code in (0x2028, 0x2029):
+        name = "line separator" if code == 0x2028 else "paragraph separator"
+    elif name is None and 0xD800 <= code <= 0xDFFF:
         name = "lone surrogate"
     elif name is None and 0x202A <= code <= 0x2069:
         name = "bidirectional control"
@@ -469,7 +474,7 @@ def describe_character(char: str) -> str:
 
 
 def find_unsafe(value: str) -> str | None:
-    """The first control character or bidirectional control in `value`, else None."""
+    """The first control, bidirectional or line separator character in `value`, else None."""
     match = _CONTROL.search(value) or _BIDI.search(value)
     return match.group() if match else None
 
