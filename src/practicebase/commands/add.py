@@ -12,8 +12,15 @@ HELP = (
     "(never overwriting an entry unless --replace)"
 )
 
+EPILOG = (
+    "Example: `practicebase add ~/Downloads/school-liaison.md` files it as "
+    "entries/<force>/school-liaison.md. Exit status 1 when any file was not added; the valid "
+    "ones are added anyway."
+)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
     parser.add_argument(
         "sources", nargs="+", metavar="FILE|DIR", help="entry files, or folders of them"
     )

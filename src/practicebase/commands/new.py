@@ -46,8 +46,14 @@ SECTIONS = (
     ("How to adopt", "What another force needs to do to try this, and who to ask."),
 )
 
+EPILOG = (
+    "Example: `practicebase new --force GMP --out school-liaison.md`, then edit the file, "
+    "`practicebase validate school-liaison.md` and `practicebase add school-liaison.md`."
+)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
     parser.add_argument("--yaml", action="store_true", help="the pure YAML form (default .md)")
     parser.add_argument(
         "--force", metavar="ID", help="your force: an id, official name or alias (e.g. GMP)"

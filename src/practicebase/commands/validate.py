@@ -14,8 +14,15 @@ HELP = "check entry files against the entry format (default: every file in entri
 
 FORMATS = ("text", "json", "github")
 
+EPILOG = (
+    "Examples: `practicebase validate` checks every entry; `practicebase validate ~/new-"
+    "entry.md --strict` checks one file before adding it. Exit status 1 when there are errors"
+    " (or warnings, with --strict). The entry format: docs/entry-format.md."
+)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
     parser.add_argument(
         "paths",
         nargs="*",
@@ -87,10 +94,10 @@ def run(args: argparse.Namespace) -> int:
         f"{warnings} warning{'s' if warnings != 1 else ''}"
     )
     if args.format == "json":
-        print(json.dumps(_json_report(loaded, summary, errors, warnings), indent=2))
+        out(json.dumps(_json_report(loaded, summary, errors, warnings), indent=2))
     elif args.format == "github":
         for problem in problems:
-            print(github_annotation(problem))
+            out(github_annotation(problem))
         out(summary)
     else:
         for problem in problems:
