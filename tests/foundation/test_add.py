@@ -252,3 +252,21 @@ def test_stored_id_matches_a_full_read(tmp_path, text, expected):
     path = tmp_path / "the-stem.md"
     path.write_text(text, encoding="utf-8", newline="")
     assert stored_id(path) == expected
+
+
+def test_add_with_a_busy_index_still_adds(cli, kb, write_entry):
+    from whoosh.filedb.filestore import FileStorage
+
+    from practicebase import index
+
+    index.rebuild_index(KnowledgeBase(kb))
+    lock = FileStorage(str(kb / "index")).lock(index.LOCK_NAME)
+    assert lock.acquire(blocking=False)
+    try:
+        run = cli("--root", kb, "add", write_entry())
+    finally:
+        lock.release()
+    assert run.code == 0, run.text
+    assert "search index is busy and will catch up on the next `practicebase index`" in run.out
+    assert (kb / "entries" / "west-midlands" / "school-liaison-pilot.md").is_file()
+    assert "+1" in cli("--root", kb, "index").out
