@@ -44,7 +44,7 @@ ROWS: tuple[tuple[str, tuple[str, ...], tuple[str, ...] | None, str, float], ...
         "s",
         1,
     ),
-    ("add one entry (process)", ("add_one", "seconds"), None, "s", 1),
+    ("add one entry (process)", ("add_one", "seconds"), ("add_one", "seconds"), "s", 1),
     ("add one entry CPU", ("add_one", "cpu_seconds"), None, "s", 1),
     ("query p50", ("queries", "p50"), ("queries", "p50"), "ms", 1),
     ("query p95", ("queries", "p95"), ("queries", "p95"), "ms", 1),
