@@ -165,3 +165,20 @@ def test_the_same_id_twice_in_one_call_names_both_files(base_kb: Path, tmp_path:
     stored = [p for p in (kb / "entries").rglob("twice.md")]
     assert len(stored) <= 1, "two files with one id were filed"
     assert len(diff_digests(before, tree_digest(kb / "entries"))) <= 2
+
+
+def test_a_refused_replace_keeps_the_old_entry_byte_identical(base_kb: Path, tmp_path: Path):
+    from hardening_harness import entry_text
+
+    kb = copy_kb(base_kb, tmp_path / "kb")
+    broken = tmp_path / "inbox" / "corpus-existing-entry.md"
+    broken.parent.mkdir()
+    text = entry_text("corpus-existing-entry", extra="classification: SECRET")
+    broken.write_text(text, encoding="utf-8")
+    before = tree_digest(kb)
+    for args in (("add", "--replace", broken), ("add", "--replace", "--dry-run", broken)):
+        run = run_cli(kb, *args, cwd=tmp_path)
+        assert_clean_run(run)
+        assert run.returncode == 1, run.describe()
+        assert "SECRET" in run.out, run.describe()
+    assert diff_digests(before, tree_digest(kb)) == []
