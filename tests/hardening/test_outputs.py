@@ -89,3 +89,30 @@ def test_html_export_escapes_entry_html(hostile_kb: Path, tmp_path: Path):
         assert "\u202e" not in html and "\x1b" not in html, name
     combined = "\n".join(pages.values())
     assert "&lt;script&gt;" in combined, "the HTML in the body should be shown as text"
+
+
+HOSTILE_ARGUMENTS = [
+    ("search", "\x1b[2J\x1b]0;title\x07 referrals"),
+    ("search", "\x9b31m\u202e\u200b zzzqqq"),
+    ("search", "[bold]x[/] [@click=app.quit]y"),
+    ("search", "force:\x1b[2J"),
+    ("search", "a" * 10_000),
+    ("search", '"unclosed AND ( force: -'),
+    ("search", "referrals", "--json", "--limit", "1"),
+    ("show", "\x1b]52;c;cm0gLXJmIH4=\x07"),
+    ("show", "../../etc/passwd"),
+    ("show", "x" * 5000),
+    ("validate", "\x1b[2J-no-such-file.md"),
+    ("add", "\x1b]0;pwned\x07.md"),
+]
+
+
+@pytest.mark.parametrize("args", HOSTILE_ARGUMENTS, ids=lambda a: repr(a)[:40])
+def test_hostile_arguments_never_reach_the_terminal(hostile_kb: Path, args: tuple[str, ...]):
+    """Words typed or pasted on the command line are echoed back only sanitised."""
+    entries = tree_digest(hostile_kb / "entries")
+    run = run_cli(hostile_kb, *args)
+    assert_clean_run(run)
+    assert tree_digest(hostile_kb / "entries") == entries
+    if args[0] == "search" and "--json" in args:
+        json.loads(run.out)
