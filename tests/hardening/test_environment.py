@@ -182,3 +182,27 @@ def test_a_refused_replace_keeps_the_old_entry_byte_identical(base_kb: Path, tmp
         assert run.returncode == 1, run.describe()
         assert "SECRET" in run.out, run.describe()
     assert diff_digests(before, tree_digest(kb)) == []
+
+
+@pytest.mark.parametrize("target", ["existing-file", "symlink", "dangling-symlink", "fifo"])
+def test_new_never_overwrites_or_writes_through_links(base_kb: Path, tmp_path: Path, target: str):
+    """`new --out FILE` writes only a new file: an existing file, a symlink (even dangling, which
+    would create its target elsewhere) or a FIFO are refused."""
+    victim = tmp_path / "elsewhere" / "victim.txt"
+    victim.parent.mkdir()
+    out = tmp_path / "new-entry.md"
+    if target == "existing-file":
+        out.write_text("my unsaved work\n")
+    elif target == "symlink":
+        victim.write_text("precious\n")
+        out.symlink_to(victim)
+    elif target == "dangling-symlink":
+        out.symlink_to(victim)
+    else:
+        os.mkfifo(out)
+    before = tree_digest(tmp_path)
+    run = run_cli(base_kb, "new", "--out", out, cwd=tmp_path)
+    assert_clean_run(run)
+    assert run.returncode != 0, run.describe()
+    assert "new-entry.md" in run.err, run.describe()
+    assert diff_digests(before, tree_digest(tmp_path)) == []
