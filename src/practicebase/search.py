@@ -118,6 +118,7 @@ class Searcher:
         self._generation: str | None = None
         self._cache: _ReaderCache | None = None
         self._sets: _DocSets | None = None
+        self._scorer = None
         self._words = None
         self._words_stamp: tuple[str, float] | None = None
         self._open()
@@ -221,6 +222,13 @@ class Searcher:
             self._words_stamp = stamp
         return self._words
 
+    def _bulk(self, searcher):
+        from practicebase.scoring import BulkScorer
+
+        if self._scorer is None or self._scorer.searcher is not searcher:
+            self._scorer = BulkScorer(searcher)
+        return self._scorer
+
     def _doc_sets(self, searcher) -> _DocSets:
         if self._sets is None or self._sets.searcher is not searcher:
             self._sets = _DocSets(searcher)
@@ -281,8 +289,6 @@ class Searcher:
         return searcher.stored_fields(docnum)["data"]["path"]
 
     def _search(self, searcher, request: SearchRequest) -> SearchResult:
-        from whoosh import collectors, sorting
-
         from practicebase.query import last_word_prefix, parse
 
         today = date.today()
@@ -309,39 +315,26 @@ class Searcher:
             if compiler.negative_query is not None
             else None
         )
-        if sort == "relevance":
-            # Block-max skipping: only documents that can still reach the page are scored.
-            child = collectors.TopCollector(limit=top, usequality=True)
-        elif sort == "reviewed":
-            facet = sorting.MultiFacet(
-                [
-                    sorting.FieldFacet("last_reviewed", reverse=True),
-                    sorting.FieldFacet("title_sort"),
-                ]
-            )
-            child = collectors.SortingCollector(facet, limit=top)
+        import heapq
+
+        if sort == "relevance" and compiler.units:
+            scores = self._bulk(searcher).units(compiler.units)
+            matched = set(scores)
         else:
-            child = collectors.SortingCollector(sorting.FieldFacet("title_sort"), limit=top)
-        collector = (
-            collectors.FilterCollector(child, allow=allow, restrict=restrict)
-            if allow is not None or restrict is not None
-            else child
-        )
-        top_docs: list[tuple[float, int]] = []
-        if allow is None or allow:  # (an empty allow set would mean "no filter" to Whoosh)
-            searcher.search_with_collector(compiler.scored_query, collector)
-            results = collector.results()
-            top_docs = [
-                ((results.score(i) or 0.0) if sort == "relevance" else 0.0, results.docnum(i))
-                for i in range(min(results.scored_length(), top))
-            ]
-        # The total and facet counts come from every match, computed as set operations on
-        # posting lists rather than by scoring every match (the top collector skips blocks).
-        matched = sets.docset(searcher, compiler.scored_query)
+            scores = {}
+            matched = sets.docset(searcher, compiler.scored_query)
         if allow is not None:
             matched &= allow
         if restrict is not None:
             matched -= restrict
+        if sets.live is not None:
+            matched &= sets.live
+        if sort == "relevance" and compiler.units:
+            best = heapq.nlargest(top, matched, key=lambda d: (scores[d], -d))
+            top_docs = [(scores[d], d) for d in best]
+        else:
+            key = sets.sort_key(sort)
+            top_docs = [(0.0, d) for d in heapq.nsmallest(top, matched, key=key)]
         page = top_docs[offset : offset + limit]
         snippets = (
             _Snippets(searcher, compiler.highlight_terms, [d for _, d in page])
@@ -445,6 +438,33 @@ class _DocSets:
         )
         self.doc_count = reader.doc_count_all()
         self._terms: dict[tuple[str, Any], frozenset[int]] = {}
+        self._title_rank: list[int] | None = None
+        self._reviewed: list[int] | None = None
+
+    def sort_key(self, sort: str):
+        """A key function ordering document numbers by title, or by review date (newest
+        first) then title; the ranks are computed once per reader."""
+        if self._title_rank is None:
+            reader = self.searcher.reader()
+            titles = reader.column_reader("title_sort") if self.doc_count else None
+            order = sorted(range(self.doc_count), key=lambda d: (titles[d], d) if titles else d)
+            rank = [0] * self.doc_count
+            for position, docnum in enumerate(order):
+                rank[docnum] = position
+            self._title_rank = rank
+        rank = self._title_rank
+        if sort != "reviewed":
+            return rank.__getitem__
+        if self._reviewed is None:
+            reader = self.searcher.reader()
+            column = (
+                reader.column_reader("last_reviewed", translate=False) if self.doc_count else None
+            )
+            self._reviewed = [
+                -(column[d] or 0) if column is not None else 0 for d in range(self.doc_count)
+            ]
+        reviewed = self._reviewed
+        return lambda d: (reviewed[d], rank[d])
 
     def term_docs(self, searcher, fieldname: str, text) -> frozenset[int]:
         key = (fieldname, text)
@@ -632,6 +652,17 @@ def _fragment(text: str, spans: list[tuple[int, int]]) -> tuple[str, tuple[tuple
     return prefix + line + suffix, tuple(result_spans)
 
 
+def _union(subqueries):
+    """An OR query that always uses Whoosh's binary union matchers.
+
+    For more than two clauses on a segment of up to 5,000 documents Whoosh would otherwise
+    preload every match into arrays, which cannot skip blocks that cannot reach the top page.
+    """
+    from whoosh.query.compound import DefaultOr
+
+    return DefaultOr(list(subqueries))
+
+
 class _Compiler:
     """Turns parsed clauses into one Whoosh query against one reader, noting what it widened."""
 
@@ -669,11 +700,10 @@ class _Compiler:
             parts = [query.Term(f, seq[0], boost=b * boost) for f, b in fields]
         else:
             parts = [query.Phrase(f, list(seq), boost=b * boost) for f, b in fields]
-        return parts[0] if len(parts) == 1 else query.Or(parts)
+        return parts[0] if len(parts) == 1 else _union(parts)
 
     def widened(self, seq: tuple[str, ...], field: str | None = None):
         """The query for a term sequence plus its acronym equivalents and synonyms."""
-        from whoosh import query
 
         parts = [self.terms_query(seq, field=field)]
         equivalents, synonyms = self.expansions.alternatives(seq)
@@ -681,7 +711,7 @@ class _Compiler:
             parts.append(self.terms_query(alt, EQUIVALENT_BOOST, field))
         for alt in synonyms:
             parts.append(self.terms_query(alt, SYNONYM_BOOST, field))
-        return parts[0] if len(parts) == 1 else query.Or(parts), bool(equivalents or synonyms)
+        return parts[0] if len(parts) == 1 else _union(parts), bool(equivalents or synonyms)
 
     def word_known(self, seq: tuple[str, ...]) -> bool:
         """True when every term of an analysed word occurs in some text field."""
@@ -711,7 +741,6 @@ class _Compiler:
 
     def word_unit(self, word: str, field: str | None = None):
         """One typed word: its terms, widened, or its closest spellings when unknown."""
-        from whoosh import query
 
         seq = self.analyse(word)
         if not seq:
@@ -727,11 +756,10 @@ class _Compiler:
                     alt = self.analyse(c)
                     if alt:
                         parts.append(self.terms_query(alt, EQUIVALENT_BOOST, field))
-                unit = query.Or(parts)
+                unit = _union(parts)
         return unit
 
     def prefix_unit(self, word: str, field: str | None = None):
-        from whoosh import query
 
         lower = word.lower()
         expanded = self.prefix_words(lower)
@@ -743,7 +771,7 @@ class _Compiler:
             if seq and seq not in seqs:
                 seqs.append(seq)
         parts = [self.terms_query(s, 1.0 if i == 0 else 0.8, field) for i, s in enumerate(seqs)]
-        return parts[0] if len(parts) == 1 else query.Or(parts)
+        return parts[0] if len(parts) == 1 else _union(parts)
 
     def run_units(self, words: list[str]) -> list:
         """Units for a run of plain words: multi-word acronyms/synonyms grouped, stop words
@@ -768,7 +796,7 @@ class _Compiler:
                     parts = [query.And(each), self.terms_query(seq, 1.5)]
                     parts += [self.terms_query(a, EQUIVALENT_BOOST) for a in equivalents]
                     parts += [self.terms_query(a, SYNONYM_BOOST) for a in synonyms]
-                    units.append(query.Or(parts))
+                    units.append(_union(parts))
                     i += length
                     matched = True
                     break
@@ -921,7 +949,7 @@ class _Compiler:
             elif all(not is_text for _, is_text in built):
                 filters.append(query.Or([q for q, _ in built]))
             else:
-                units.append(query.Or([q for q, _ in built]))
+                units.append(_union([q for q, _ in built]))
         flush()
         if last_prefix_word is not None:
             unit = self.prefix_unit(last_prefix_word)
@@ -941,6 +969,7 @@ class _Compiler:
             filters.append(terms[0] if len(terms) == 1 else query.Or(terms))
 
         self.scored = bool(units)
+        self.units = units
         # The parts, kept apart: filters and negations restrict the collector by document
         # sets, so block-max skipping only ever runs on the plain union of units.
         self.filter_query = (
@@ -952,7 +981,7 @@ class _Compiler:
         if units:
             from practicebase.scoring import Filtered, UnitsQuery
 
-            self.scored_query = units[0] if len(units) == 1 else UnitsQuery(units)
+            self.scored_query = UnitsQuery(units)
             main = self.scored_query
             if self.filter_query is not None:
                 main = Filtered(main, self.filter_query)
