@@ -26,14 +26,23 @@ def binding_rows(app: App, sections: list[tuple[str, list[BindingType]]]) -> Tex
         for binding in bindings:
             if not isinstance(binding, Binding):
                 continue
-            for key in _current_keys(app, binding):
-                out.append(f"  {app.get_key_display(Binding(key, binding.action)):<16}", "bold")
-                out.append(f"{binding.description or binding.action}\n")
+            keys = ", ".join(
+                app.get_key_display(Binding(key, binding.action))
+                for key in _current_keys(app, binding)
+            )
+            out.append(f"  {keys:<16}", "bold")
+            out.append(f"{binding.description or binding.action:<24}")
+            out.append(f"{binding.id or ''}\n", "dim")
         out.append("\n")
     out.append("Everywhere\n", "bold underline")
     for key, what in NAVIGATION_KEYS:
         out.append(f"  {key:<16}", "bold")
         out.append(f"{what}\n")
+    out.append(
+        "\nRemap a key by its id (right-hand column), for example:\n"
+        "  PRACTICEBASE_KEYMAP='search.sort=ctrl+o;app.coverage=f9' practicebase\n",
+        "dim",
+    )
     return out
 
 
