@@ -198,3 +198,14 @@ def test_render_entry_reads_back_equal(form):
             rendered, form=form, source="r", vocabulary=VOCABULARY, default_id="unused"
         )
         assert again == dataclasses.replace(entry, form=form)
+
+
+def test_a_file_inside_a_knowledge_base_is_checked_with_its_vocabulary(
+    cli, kb, write_entry, tmp_path, monkeypatch
+):
+    (kb / "vocabulary.yaml").write_text("extra_forces:\n  - {id: jersey, name: Jersey Police}\n")
+    path = write_entry(folder=kb / "entries" / "jersey", force="jersey")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PRACTICEBASE_ROOT", raising=False)
+    run = cli("validate", path)
+    assert run.code == 0, run.out

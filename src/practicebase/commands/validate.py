@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     except CommandError:
         if not args.paths:
             raise
-        kb = None  # checking files outside any knowledge base: the packaged vocabulary
+        kb = _knowledge_base_holding(Path(args.paths[0]))
     vocabulary = kb.vocabulary if kb is not None else load_vocabulary(None)
 
     missing: list[LoadedEntry] = []
@@ -104,6 +104,17 @@ def run(args: argparse.Namespace) -> int:
             out(clean_line(problem.format()))
         out(summary)
     return 1 if errors else 0
+
+
+def _knowledge_base_holding(path: Path):
+    """The knowledge base a checked file lives in, else None (the packaged vocabulary)."""
+    from practicebase.kb import KnowledgeBaseNotFound, locate
+
+    try:
+        folder = path if path.is_dir() else path.parent
+        return locate(environ={}, cwd=folder.resolve())
+    except (KnowledgeBaseNotFound, OSError):
+        return None
 
 
 def add_duplicate_warnings(kb, loaded: list, *, strict: bool, all_entries: bool) -> None:
