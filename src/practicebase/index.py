@@ -305,8 +305,32 @@ def current_generation(kb: KnowledgeBase) -> str | None:
 
 def open_index(kb: KnowledgeBase):
     """Open the live index; `(whoosh index, generation)`. Raises `IndexUnavailable`."""
+    ix, generation = _checked_pointer_index(kb)
+    try:
+        with ix.reader() as reader:
+            reader.doc_count()
+    except _damage_errors() as exc:
+        raise IndexUnavailable(
+            f"the search index is damaged ({type(exc).__name__}): "
+            "run `practicebase index --rebuild`"
+        ) from exc
+    return ix, generation
+
+
+def _open_dir(location: Path):
     from whoosh import index as windex
 
+    try:
+        return windex.open_dir(str(location))
+    except _damage_errors() as exc:
+        raise IndexUnavailable(
+            f"the search index is damaged ({type(exc).__name__}): "
+            "run `practicebase index --rebuild`"
+        ) from exc
+
+
+def _checked_pointer_index(kb: KnowledgeBase):
+    """The live generation's Whoosh index after checking the pointer, schema and vocabulary."""
     pointer = _pointer(kb.index_dir)
     if pointer is None:
         raise IndexUnavailable("no search index yet: run `practicebase index`")
@@ -329,16 +353,27 @@ def open_index(kb: KnowledgeBase):
         or not location.is_dir()
     ):
         raise IndexUnavailable("the search index is damaged: run `practicebase index --rebuild`")
+    return _open_dir(location), generation
+
+
+def open_searcher(kb: KnowledgeBase):
+    """Open the live index for searching: `(whoosh index, generation, whoosh searcher)`.
+
+    Like `open_index`, but the reader that proves the index readable becomes the searcher's,
+    so a cold start opens the segment files once. Raises `IndexUnavailable`.
+    """
+    from whoosh.searching import Searcher as WhooshSearcher
+
+    ix, generation = _checked_pointer_index(kb)
     try:
-        ix = windex.open_dir(str(location))
-        with ix.reader() as reader:
-            reader.doc_count()
+        reader = ix.reader()
+        reader.doc_count()
+        return ix, generation, WhooshSearcher(reader, fromindex=ix)
     except _damage_errors() as exc:
         raise IndexUnavailable(
             f"the search index is damaged ({type(exc).__name__}): "
             "run `practicebase index --rebuild`"
         ) from exc
-    return ix, generation
 
 
 @contextlib.contextmanager

@@ -126,12 +126,12 @@ class Searcher:
     # -- lifecycle --
 
     def _open(self) -> None:
-        from practicebase.index import open_index
+        from practicebase.index import open_searcher
 
-        ix, generation = open_index(self.kb)
+        ix, generation, searcher = open_searcher(self.kb)
         old = self._ix, self._searcher
         self._ix, self._generation = ix, generation
-        self._searcher = ix.searcher()
+        self._searcher = searcher
         self._cache = None
         if old[1] is not None:
             old[1].close()
