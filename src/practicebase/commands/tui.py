@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 HELP = "open the terminal app: search, read, filter and add entries (the default command)"
 
@@ -14,11 +15,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from practicebase.commands.common import knowledge_base
+    from practicebase.commands.common import CommandError, knowledge_base
 
     kb = knowledge_base(args)
-    from practicebase.tui.app import LIGHT_THEME, PracticebaseApp  # lazy: Textual is heavy
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise CommandError(
+            "the terminal app needs an interactive terminal; "
+            "for scripts use `practicebase search QUERY` or `practicebase show ID`"
+        )
+    from practicebase.tui.app import DARK_THEME, LIGHT_THEME, PracticebaseApp  # lazy: heavy
 
-    app = PracticebaseApp(kb, theme=LIGHT_THEME if args.light else "textual-dark")
+    app = PracticebaseApp(kb, theme=LIGHT_THEME if args.light else DARK_THEME)
     app.run()
     return int(app.return_code or 0)
