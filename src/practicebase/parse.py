@@ -44,6 +44,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # Bidirectional controls make text display in a different order from its characters; line
 # and paragraph separators break lines where YAML and terminals disagree. Errors in fields.
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# Invisible format characters: allowed (some scripts need them) but worth a warning in fields.
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff]")
 _FENCE = re.compile(r"^---[ \t]*$")
 _HEADING_IN_FRONT_MATTER = re.compile(r"^#{2,6}[ \t]+\S")
 
@@ -59,6 +61,16 @@ _CONTROL_NAMES = {
     0x85: "NEL",
     0x9B: "CSI",
     0x9D: "OSC",
+}
+
+_INVISIBLE_NAMES = {
+    0x200B: "zero width space",
+    0x200C: "zero width non-joiner",
+    0x200D: "zero width joiner",
+    0x200E: "left-to-right mark",
+    0x200F: "right-to-left mark",
+    0x2060: "word joiner",
+    0xFEFF: "zero width no-break space",
 }
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -408,14 +420,18 @@ def _bidi_problems(text: str, source: str, *, first_line: int, exact: bool = Tru
 def _may_hide_unsafe(yaml_text: str) -> bool:
     """False when no value can hold a control or bidi character: the raw text has already
     been scanned for control characters, and only escapes (`\\`) can make new ones."""
-    return "\\" in yaml_text or _BIDI.search(yaml_text) is not None
+    return (
+        "\\" in yaml_text
+        or _BIDI.search(yaml_text) is not None
+        or _INVISIBLE.search(yaml_text) is not None
+    )
 
 
 def _value_problems(
     fields: dict[str, Any], positions: dict[Path_, int], source: str
 ) -> list[Problem]:
-    """Errors for control characters (e.g. from YAML escapes like `\\e`) in any value, and
-    for bidirectional controls in any value but the body."""
+    """Errors for control characters (e.g. from YAML escapes like `\\e`) in any value and
+    for bidirectional controls in any value but the body; warnings for invisible ones."""
     problems: list[Problem] = []
     pending: list[tuple[Path_, Any]] = [((key,), value) for key, value in fields.items()]
     pending.reverse()
@@ -429,6 +445,19 @@ def _value_problems(
             match = _CONTROL.search(value)
             if match is None and path != ("body",):
                 match = _BIDI.search(value)
+            if match is None and path != ("body",):
+                invisible = _INVISIBLE.search(value)
+                if invisible is not None:
+                    problems.append(
+                        Problem(
+                            source,
+                            positions.get(path),
+                            "warning",
+                            clip(_dotted(path)),
+                            f"contains {describe_character(invisible.group())}, an invisible "
+                            "character; remove it unless it is needed",
+                        )
+                    )
             if match is not None:
                 kind = "control" if _CONTROL.match(match.group()) else "display-changing"
                 problems.append(
@@ -460,7 +489,9 @@ def describe_character(char: str) -> str:
     """`U+001B (ESC)`: a character named safely, never the character itself."""
     code = ord(char)
     name = _CONTROL_NAMES.get(code)
-    if name is None and code in (0x2028, 0x2029):
+    if name is None and code in _INVISIBLE_NAMES:
+        name = _INVISIBLE_NAMES[code]
+    elif name is None and code in (0x2028, 0x2029):
         name = "line separator" if code == 0x2028 else "paragraph separator"
     elif name is None and 0xD800 <= code <= 0xDFFF:
         name = "lone surrogate"

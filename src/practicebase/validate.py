@@ -259,7 +259,9 @@ class _Checker:
 
     def run(self, default_id: str) -> Entry | None:
         f = self.raw.fields
-        bad_fields = {p.field.split(".")[0].split("[")[0] for p in self.problems if p.field}
+        bad_fields = {
+            p.field.split(".")[0].split("[")[0] for p in self.problems if p.field and p.is_error
+        }
         self.failed_fields |= bad_fields
         unknown = [name for name in f if name not in KNOWN_FIELDS]
         for name in unknown[:MAX_UNKNOWN_REPORTED]:

@@ -141,6 +141,12 @@ WARNINGS = [
     ("force-twice", {"force": "[gmp, greater-manchester]"}, "is listed twice"),
     ("review-due-before", {"review_due": "2025-01-01"}, "review_due: is before last_reviewed"),
     ("related-self", {"related": "[school-liaison-pilot]"}, "lists the entry's own id"),
+    (
+        "zero-width-in-title",
+        {"title": '"School\u200bliaison"'},
+        "title: contains U+200B (zero width space), an invisible character",
+    ),
+    ("joiner-in-tag", {"tags": '["a\u200db"]'}, "tags[0]: contains U+200D (zero width joiner)"),
 ]
 
 
