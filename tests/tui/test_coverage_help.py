@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui_helpers import result_ids, settle, workers_done
+from tui_helpers import palette_choose, result_ids, settle, workers_done
 from tui_kb import TODAY
 
 from practicebase.tui.app import PracticebaseApp
@@ -59,29 +59,13 @@ async def test_palette_jumps_to_an_entry_by_title_and_runs_actions(kb) -> None:
     app = PracticebaseApp(kb, today=TODAY)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"gp pract")
-        await workers_done(pilot)
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await palette_choose(pilot, "gp pract", "GP practice referral pathway")
         await settle(pilot)
         assert isinstance(app.screen, EntryScreen)
         assert app.screen.entry_id == "gp-referral-pathway"
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"copy entry id")
-        await workers_done(pilot)
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
+        await palette_choose(pilot, "copy entry id", "Copy entry id")
         assert app.clipboard == "gp-referral-pathway"
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Coverage")
-        await workers_done(pilot)
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await palette_choose(pilot, "Coverage", "Coverage")
         await settle(pilot)
         assert isinstance(app.screen, CoverageScreen)
 

@@ -55,3 +55,24 @@ async def type_query(pilot: Pilot, text: str, *, keys: bool = False) -> None:
 
 def result_ids(app: PracticebaseApp) -> list[str]:
     return [hit.id for hit in app.search_screen.query_one("#results").hits]
+
+
+async def palette_choose(pilot: Pilot, typed: str, expected: str, timeout: float = 30.0) -> None:
+    """Open the command palette, type `typed`, wait until the top hit reads `expected`, run it."""
+    from textual.command import CommandList
+
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*typed)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        commands = pilot.app.screen.query_one(CommandList)
+        if commands.option_count and expected in str(commands.get_option_at_index(0).prompt):
+            break
+        if loop.time() > deadline:
+            raise TimeoutError(f"the palette never offered {expected!r}")
+        await pilot.pause(0.05)
+    commands.highlighted = 0
+    await pilot.press("enter")
+    await pilot.pause()
