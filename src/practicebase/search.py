@@ -89,6 +89,7 @@ TEXT_BOOSTS = (("title", 3.0), ("summary", 2.0), ("body", 1.0), ("meta", 1.5))
 SYNONYM_BOOST = 0.5
 EQUIVALENT_BOOST = 0.9
 PREFIX_LIMIT = 12
+PREFIX_BUDGET = 24
 PREFIX_SCAN_LIMIT = 3000
 MAX_UNITS = 32
 SNIPPET_CHARS = 220
@@ -681,6 +682,8 @@ class _Compiler:
         self.corrections: list[tuple[str, tuple[str, ...]]] = []
         self._typed_words: list[str] = []
         self._text = ""
+        # Words all the prefixes of one query may expand to, together.
+        self._prefix_budget = PREFIX_BUDGET
 
     # -- building blocks --
 
@@ -733,9 +736,11 @@ class _Compiler:
 
     def prefix_words(self, stem: str) -> list[str]:
         """The most frequent known words starting with `stem` (empty below 3 characters)."""
-        if len(stem) < 3:
+        if len(stem) < 3 or self._prefix_budget <= 0:
             return []
-        return self.owner._word_list().with_prefix(stem, PREFIX_LIMIT)
+        words = self.owner._word_list().with_prefix(stem, min(PREFIX_LIMIT, self._prefix_budget))
+        self._prefix_budget -= len(words)
+        return words
 
     # -- units --
 
