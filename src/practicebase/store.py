@@ -225,8 +225,8 @@ def file_entry(
     if entry is None or candidate.data is None or any(p.is_error for p in problems):
         return AddOutcome(src, "failed", problems=problems)
 
-    def failed(message: str) -> AddOutcome:
-        problems.append(Problem(str(src), None, "error", "id", message))
+    def failed(message: str, field: str | None = "id") -> AddOutcome:
+        problems.append(Problem(str(src), None, "error", field, message))
         return AddOutcome(src, "failed", entry=entry, problems=problems)
 
     try:
@@ -246,6 +246,7 @@ def file_entry(
     if os.path.lexists(dest) and (existing is None or not _same(existing, dest)):
         return failed(f"{_shown(kb, dest)} already exists and holds a different entry")
     if dry_run:
+        known_ids[key] = dest
         status: AddStatus = "would replace" if existing is not None else "would add"
         return AddOutcome(src, status, dest, entry, problems, removed=old)
     try:
@@ -265,7 +266,7 @@ def file_entry(
     except FileExistsError:
         return failed(f"{_shown(kb, dest)} already exists (added by another process meanwhile)")
     except (OSError, StoreError) as exc:
-        return failed(f"could not write {_shown(kb, dest)}: {_reason(exc)}")
+        return failed(f"could not write {_shown(kb, dest)}: {_reason(exc)}", None)
     known_ids[key] = dest
     return AddOutcome(src, "replaced" if existing else "added", dest, entry, problems, removed=old)
 

@@ -96,6 +96,15 @@ def test_a_folder_adds_every_entry_in_it_and_clashes_within_the_call(cli, kb, ou
     assert "2 added, 1 failed" in run.out
 
 
+def test_dry_run_checks_clashes_within_the_call(cli, kb, write_entry):
+    first = write_entry("one/school-liaison-pilot.md")
+    second = write_entry("two/school-liaison-pilot.md", force="kent")
+    run = cli("--root", kb, "add", "--dry-run", first, second)
+    assert run.code == 1
+    assert "would add" in run.out
+    assert "already exists in entries/west-midlands/school-liaison-pilot.md" in run.out
+
+
 def test_dry_run_writes_nothing(cli, kb, write_entry):
     before = tree_digest(kb)
     run = cli("--root", kb, "add", "--dry-run", write_entry())
