@@ -815,6 +815,22 @@ def check_index(kb: KnowledgeBase) -> IndexReport:
     )
 
 
+def indexed_ids(kb: KnowledgeBase) -> dict[str, str]:
+    """Entry id -> file path (relative to the root) of every indexed entry, read from the
+    index's columns without opening any entry file (10,000 entries: milliseconds, where
+    parsing them takes half a minute). Raises `IndexUnavailable`."""
+    ix, _generation = open_index(kb)
+    try:
+        return {item.id: rel for rel, item in _indexed_files(ix).items()}
+    except _damage_errors() as exc:
+        raise IndexUnavailable(
+            f"the search index is damaged ({type(exc).__name__}): "
+            "run `practicebase index --rebuild`"
+        ) from exc
+    finally:
+        ix.close()
+
+
 def index_exists(kb: KnowledgeBase) -> bool:
     """True when a usable index pointer exists (the index itself may still be damaged)."""
     return _pointer(kb.index_dir) is not None

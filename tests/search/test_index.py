@@ -87,6 +87,18 @@ def test_add_edit_delete_and_rename_are_picked_up(kb, write_entry: WriteEntry):
     assert hit.path == "entries/essex/alpha-practice.md"
 
 
+def test_indexed_ids_map_ids_to_files(kb, write_entry: WriteEntry):
+    from practicebase.index import indexed_ids
+
+    write_entry("alpha-practice", body="Triage of referrals.")
+    write_entry("beta-practice", force="essex", body="Training.")
+    update_index(kb)
+    assert indexed_ids(kb) == {
+        "alpha-practice": "entries/west-yorkshire/alpha-practice.md",
+        "beta-practice": "entries/essex/beta-practice.md",
+    }
+
+
 def test_touched_but_unchanged_file_is_not_reported_as_changed(kb, write_entry: WriteEntry):
     path = write_entry("alpha-practice", body="Triage of referrals.")
     update_index(kb)
