@@ -469,7 +469,13 @@ def _stat(path: Path) -> tuple[int, int] | None:
 
 
 def _hash_file(path: Path) -> str | None:
+    """The content hash of a regular file; None for anything else (a FIFO would block, a
+    symlink is refused by the loader anyway) or when it cannot be read."""
+    import stat
+
     try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return None
         return _digest(path.read_bytes())
     except OSError:
         return None
@@ -535,9 +541,9 @@ def _plan(kb: KnowledgeBase, indexed: dict[str, _Indexed], only: Iterable[Path] 
         old = indexed.get(rel)
         if old is not None and (old.mtime, old.size) == st:
             continue
-        digest = _hash_file(path)
-        if digest is None:
-            continue
+        # Unreadable files (a symlink loop, no permission) still go to the loader, which
+        # names the problem; they never match an indexed hash.
+        digest = _hash_file(path) or ""
         plan.hashes[path] = (st[0], st[1], digest)
         if old is None:
             plan.added.append(path)
@@ -726,10 +732,7 @@ def _rebuild_locked(kb: KnowledgeBase, *, progress: Progress | None, procs: int)
             for done, path in enumerate(files, 1):
                 rel = _rel(kb, path)
                 st = _stat(path)
-                try:
-                    data = path.read_bytes()
-                except OSError:
-                    data = None
+                digest = _hash_file(path)
                 entry, errors = _load(path, vocabulary)
                 if entry is not None and entry.id in ids:
                     errors = [
@@ -742,11 +745,11 @@ def _rebuild_locked(kb: KnowledgeBase, *, progress: Progress | None, procs: int)
                         )
                     ]
                     entry = None
-                if entry is None or st is None or data is None:
+                if entry is None or st is None or digest is None:
                     report.problems.extend(errors)
                 else:
                     ids[entry.id] = rel
-                    doc = entry_document(entry, vocabulary, rel, st[0], st[1], _digest(data))
+                    doc = entry_document(entry, vocabulary, rel, st[0], st[1], digest)
                     words.add(document_words(doc))
                     writer.add_document(**doc)
                     report.added += 1
