@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,19 +26,68 @@ def _peak_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
 
 
+def _tree_pss(root: int) -> int:
+    """Proportional set size (bytes) of `root` and its descendants (0 off Linux)."""
+    parents: dict[int, int] = {}
+    for name in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", encoding="ascii", errors="replace") as fh:
+                    parents[int(name)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    members, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, ppid in parents.items():
+            if ppid in members and pid not in members:
+                members.add(pid)
+                grew = True
+    total = 0
+    for pid in members:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+                for line in fh:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except (OSError, ValueError):
+            continue
+    return total
+
+
 def measure(cmd: list[str]) -> dict:
+    """Run `cmd`; wall and CPU time, the largest process's peak RSS, and the peak PSS of the
+    whole process tree sampled every 0.2 s (forked workers share pages, so PSS, not an RSS
+    sum, is the memory the tree really uses)."""
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace"
+    )
+    peak_pss = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_pss
+        while not done.wait(0.2):
+            peak_pss = max(peak_pss, _tree_pss(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = proc.communicate()
     seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "seconds": seconds,
+        "tree_peak_pss_mb": peak_pss / 1e6,
         # CPU time of the command and its workers: steadier than wall time on a busy machine.
         "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "peak_rss_mb": _peak_mb(resource.RUSAGE_CHILDREN),
         "returncode": proc.returncode,
-        "stdout_tail": proc.stdout[-400:],
-        "stderr_tail": proc.stderr[-400:],
+        "stdout_tail": stdout[-400:],
+        "stderr_tail": stderr[-400:],
     }
 
 

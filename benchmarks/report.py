@@ -29,6 +29,7 @@ ROWS: tuple[tuple[str, tuple[str, ...], tuple[str, ...] | None, str, float], ...
     ("rebuild CPU time", ("rebuild", "cpu_seconds"), ("rebuild", "cpu_seconds"), "s", 1),
     ("rebuild rate", ("rebuild", "entries_per_second"), ("rebuild", "entries_per_second"), "/s", 1),
     ("rebuild peak RSS", ("rebuild", "peak_rss_mb"), ("rebuild", "peak_rss_mb"), "MB", 1),
+    ("rebuild PSS, all procs", ("rebuild", "tree_peak_pss_mb"), None, "MB", 1),
     ("index size", ("index_size_mb",), ("index_size_mb",), "MB", 1),
     (
         "index, nothing changed",
@@ -86,7 +87,12 @@ def check_targets(size: dict) -> list[dict]:
         ("query p95 <= 3x FTS5 p95", _ratio(q95, f95), 3.0, "x"),
         ("typing p95 <= 50 ms", _get(pb, "typing", "p95"), 50.0, "ms"),
         ("full rebuild <= 60 s", _get(pb, "rebuild", "seconds"), 60.0, "s"),
-        ("peak RSS < 500 MB", _get(pb, "rebuild", "peak_rss_mb"), 500.0, "MB"),
+        (
+            "peak memory < 500 MB",
+            _get(pb, "rebuild", "tree_peak_pss_mb") or _get(pb, "rebuild", "peak_rss_mb"),
+            500.0,
+            "MB",
+        ),
         ("index, nothing changed < 1 s", _get(pb, "index_unchanged", "seconds"), 1.0, "s"),
         ("add one entry < 0.5 s", _get(pb, "add_one", "seconds"), 0.5, "s"),
         ("TUI launch to results < 1.5 s", _get(pb, "tui_first_results", "seconds"), 1.5, "s"),

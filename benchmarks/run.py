@@ -270,6 +270,7 @@ def run_size(n: int, workdir: Path, opts: Options, log: Log = print) -> dict:
         "seconds": run["seconds"],
         "entries_per_second": n / run["seconds"],
         "peak_rss_mb": run["peak_rss_mb"],
+        "tree_peak_pss_mb": run["tree_peak_pss_mb"],
         "cpu_seconds": run["cpu_seconds"],
         "returncode": run["returncode"],
         "output": (run["stdout_tail"] or run["stderr_tail"]).strip()[-200:],
