@@ -318,3 +318,24 @@ def test_add_never_writes_through_an_odd_force_folder(base_kb: Path, tmp_path: P
     assert "kent" in run.text and len(run.text) < 4000, run.describe()
     assert list(outside.iterdir()) == []
     assert diff_digests(before, tree_digest(tmp_path)) == []
+
+
+def test_file_names_with_escapes_are_printed_safely(base_kb: Path, tmp_path: Path):
+    """File names are data too: ESC, BEL, newlines and bidi controls in them never reach the
+    terminal, whether the file is valid (id given) or not."""
+    kb = copy_kb(base_kb, tmp_path / "kb")
+    inbox = tmp_path / "inbox"
+    names = ["\x1b[2J\x1b]0;title\x07.md", "line\nbreak.md", "\u202egnp.md", "\x9b31m.md"]
+    for n, name in enumerate(names):
+        write_entry(inbox / name, f"escaped-name-{n}")
+    (inbox / "no-id-\x1b[31m.md").write_text(
+        entry_text("placeholder").replace("id: placeholder\n", ""), encoding="utf-8"
+    )
+    outside = tree_digest(tmp_path, ("kb/entries", "kb/index"))
+    for command in ("validate", "add"):
+        run = run_cli(kb, command, inbox, cwd=tmp_path)
+        assert_clean_run(run)
+        assert run.returncode == 1, run.describe()  # the file without an id has no valid id
+    assert tree_digest(tmp_path, ("kb/entries", "kb/index")) == outside
+    stored = sorted(p.name for p in (kb / "entries").rglob("escaped-name-*"))
+    assert stored == [f"escaped-name-{n}.md" for n in range(4)]
