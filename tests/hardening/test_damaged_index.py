@@ -79,6 +79,18 @@ def newer_garbage_toc(kb: Path) -> None:
     (current.parent / f"_MAIN_{number + 1}.toc").write_bytes(current.read_bytes()[:100])
 
 
+def stale_generation_links_outside(kb: Path) -> None:
+    """A stale generation that is a symlink to a folder outside, and a real stale generation
+    holding a symlink to one: cleaning up must remove the links, never what they point to."""
+    precious = kb.parent / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("must survive index clean-up\n")
+    (kb / "index" / "gen-0000000000000001-1").symlink_to(precious, target_is_directory=True)
+    stale = kb / "index" / "gen-0000000000000002-2"
+    stale.mkdir()
+    (stale / "inner-link").symlink_to(precious, target_is_directory=True)
+
+
 def index_is_a_file(kb: Path) -> None:
     shutil.rmtree(kb / "index")
     (kb / "index").write_text("not a folder\n")
@@ -102,6 +114,7 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
     "generation-folder-missing": lambda kb: shutil.rmtree(generation(kb)),
     "index-folder-empty": lambda kb: [shutil.rmtree(kb / "index"), (kb / "index").mkdir()],
     "index-is-a-file": index_is_a_file,
+    "stale-generation-links-outside": stale_generation_links_outside,
 }
 # Damage Whoosh cannot notice (it keeps no checksums): only the rebuild is promised to cure it.
 UNDETECTABLE = {"segment-bit-flipped"}
@@ -140,7 +153,10 @@ def damage_and_run(base_kb: Path, work: Path, kind: str) -> DamageRun:
     check = run_cli(kb, "index", "--check")
     leftovers = sorted(p.name for p in (kb / "index").glob("*") if p.name != "write.lock")
     rebuild = search_rebuilt = None
-    if kind in UNDETECTABLE or kind == "killed-commit-leftovers":
+    if kind in UNDETECTABLE or kind in (
+        "killed-commit-leftovers",
+        "stale-generation-links-outside",
+    ):
         rebuild = run_cli(kb, "index", "--rebuild")
         search_rebuilt = run_cli(kb, "search", EVERYONE, "--json", "--limit", "50")
     return DamageRun(
