@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hardening_harness import CORPUS, assert_clean_run, copy_kb, run_cli, tree_digest
+from hardening_harness import CORPUS, assert_clean_run, copy_kb, diff_digests, run_cli, tree_digest
 
 ACCEPTED = [
     "bidi-in-body.md",
@@ -116,3 +116,27 @@ def test_hostile_arguments_never_reach_the_terminal(hostile_kb: Path, args: tupl
     assert tree_digest(hostile_kb / "entries") == entries
     if args[0] == "search" and "--json" in args:
         json.loads(run.out)
+
+
+@pytest.mark.parametrize(
+    "target", ["inside-entries", "inside-index", "folder-of-other-files", "symlink", "a-file"]
+)
+def test_html_export_never_writes_where_it_must_not(hostile_kb: Path, tmp_path: Path, target):
+    kb = copy_kb(hostile_kb, tmp_path / "kb")
+    mine = tmp_path / "my-documents"
+    mine.mkdir()
+    (mine / "report.docx").write_text("my work\n")
+    out = {
+        "inside-entries": kb / "entries" / "site",
+        "inside-index": kb / "index" / "site",
+        "folder-of-other-files": mine,
+        "symlink": tmp_path / "site-link",
+        "a-file": mine / "report.docx",
+    }[target]
+    if target == "symlink":
+        out.symlink_to(mine, target_is_directory=True)
+    before = tree_digest(tmp_path)
+    run = run_cli(kb, "export", "--format", "html", "--out", out, cwd=tmp_path)
+    assert_clean_run(run)
+    assert run.returncode != 0, run.describe()
+    assert diff_digests(before, tree_digest(tmp_path)) == []
