@@ -237,20 +237,33 @@ def corpus_runs(base_kb: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         return {name: future.result() for name, future in futures.items()}
 
 
-names = pytest.mark.parametrize("name", sorted(HAZARDS))
+# Bugs in the code under test still open when this suite was last changed:
+# (test function, corpus file) -> the bug. Strict, so a fixed bug fails its marker loudly.
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
+
+
+def hazards(test: str, selected: list[str]) -> pytest.MarkDecorator:
+    """Parametrize `test` over `selected` files, its known bugs marked as strict xfails."""
+    params = [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[(test, n)]))
+        if (test, n) in KNOWN_BUGS
+        else n
+        for n in selected
+    ]
+    return pytest.mark.parametrize("name", params)
 
 
 # ---- the promises ----------------------------------------------------------------------------
 
 
-@names
+@hazards("test_no_traceback_timeout_or_terminal_escape", sorted(HAZARDS))
 def test_no_traceback_timeout_or_terminal_escape(corpus_runs: dict[str, HazardRun], name: str):
     hazard = corpus_runs[name]
     problems = [f"{r.args[0]}: {p}" for r in hazard.runs for p in problems_with_run(r)]
     assert not problems, "\n".join(problems) + "\n" + "\n".join(r.describe() for r in hazard.runs)
 
 
-@names
+@hazards("test_verdict_exit_status_and_message", sorted(HAZARDS))
 def test_verdict_exit_status_and_message(corpus_runs: dict[str, HazardRun], name: str):
     hazard, expect = corpus_runs[name], HAZARDS[name]
     validate, add = hazard.validate, hazard.add
@@ -277,7 +290,7 @@ def test_verdict_exit_status_and_message(corpus_runs: dict[str, HazardRun], name
             assert len(run.text) < 4000, run.describe()
 
 
-@names
+@hazards("test_nothing_written_outside_entries_and_index", sorted(HAZARDS))
 def test_nothing_written_outside_entries_and_index(corpus_runs: dict[str, HazardRun], name: str):
     hazard = corpus_runs[name]
     changed = diff_digests(hazard.outside_before, hazard.outside_after)
@@ -289,13 +302,13 @@ def test_nothing_written_outside_entries_and_index(corpus_runs: dict[str, Hazard
 REFUSED_NAMES = sorted(n for n, e in HAZARDS.items() if e.verdict not in ACCEPTED)
 
 
-@pytest.mark.parametrize("name", REFUSED_NAMES)
+@hazards("test_refused_add_leaves_kb_byte_identical", REFUSED_NAMES)
 def test_refused_add_leaves_kb_byte_identical(corpus_runs: dict[str, HazardRun], name: str):
     hazard = corpus_runs[name]
     assert diff_digests(hazard.kb_before, hazard.kb_after) == []
 
 
-@pytest.mark.parametrize("name", REFUSED_NAMES)
+@hazards("test_index_answers_the_same_searches", REFUSED_NAMES)
 def test_index_answers_the_same_searches(corpus_runs: dict[str, HazardRun], name: str):
     """(Accepted files add one entry: see test_accepted_entry_is_filed_intact.)"""
     hazard = corpus_runs[name]
@@ -305,7 +318,7 @@ def test_index_answers_the_same_searches(corpus_runs: dict[str, HazardRun], name
 ACCEPTED_NAMES = sorted(n for n, e in HAZARDS.items() if e.verdict in ACCEPTED)
 
 
-@pytest.mark.parametrize("name", ACCEPTED_NAMES)
+@hazards("test_accepted_entry_is_filed_intact", ACCEPTED_NAMES)
 def test_accepted_entry_is_filed_intact(corpus_runs: dict[str, HazardRun], name: str):
     from practicebase.kb import KnowledgeBase
     from practicebase.validate import load_entry
@@ -341,7 +354,7 @@ LITERALS = {
 }
 
 
-@pytest.mark.parametrize("name", ACCEPTED_NAMES)
+@hazards("test_show_prints_accepted_hostile_entries_safely", ACCEPTED_NAMES)
 def test_show_prints_accepted_hostile_entries_safely(corpus_runs: dict[str, HazardRun], name):
     """`show` prints the whole entry: markup and HTML appear literally, nothing unsafe."""
     from practicebase.kb import KnowledgeBase
