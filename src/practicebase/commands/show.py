@@ -127,10 +127,13 @@ def render(entry: Entry, vocabulary: Vocabulary) -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s*(.*?)\s*#*\s*$")
-_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)[^)]*\)")
-_EMPHASIS = re.compile(r"(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1")
-_CODE = re.compile(r"`([^`]*)`")
+# Bounded, single-line patterns: a hostile body cannot make them backtrack for long.
+_HEADING = re.compile(r"^[ ]{0,3}(#{1,6})[ \t]*(.*?)[ \t]*#*[ \t]*$")
+_LINK = re.compile(r"\[([^\[\]]{1,300})\]\(([^()\s]{1,500})[^()]{0,200}\)")
+_STARS = re.compile(r"\*+")
+_UNDERSCORES = re.compile(r"(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
+_CODE = re.compile(r"`+")
+_BULLET = re.compile(r"^([ \t]*)[-*+][ \t]+")
 
 
 def render_body(body: str) -> str:
@@ -144,9 +147,10 @@ def render_body(body: str) -> str:
                 lines.append("")
             lines += [text, ("=" if len(heading.group(1)) == 1 else "-") * len(text)]
             continue
-        text = _LINK.sub(r"\1 (\2)", raw)
-        text = _CODE.sub(r"\1", text)
-        text = _EMPHASIS.sub(r"\2", text)
-        text = re.sub(r"^(\s*)[-*+]\s+", r"\1• ", text)
+        text = _BULLET.sub("\\1• ", raw)
+        text = _LINK.sub(r"\1 (\2)", text)
+        text = _CODE.sub("", text)
+        text = _STARS.sub("", text)
+        text = _UNDERSCORES.sub("", text)
         lines.append(text)
     return "\n".join(lines).strip("\n")
