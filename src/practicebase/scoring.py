@@ -243,6 +243,8 @@ class BulkScorer:
         if field not in schema:
             return scores
         btext = schema[field].to_bytes(text) if isinstance(text, str) else text
+        if searcher.doc_count_all() == 0 or searcher.doc_frequency(field, btext) == 0:
+            return scores  # (and Whoosh's idf would take the log of zero)
         scorable = schema[field].scorable
         if scorable:
             idf = searcher.idf(field, btext) * boost

@@ -99,6 +99,18 @@ def test_indexed_ids_map_ids_to_files(kb, write_entry: WriteEntry):
     }
 
 
+def test_search_after_every_entry_is_removed(kb, write_entry: WriteEntry):
+    path = write_entry("alpha-practice", body="Triage of referrals.")
+    update_index(kb)
+    with Searcher(kb) as searcher:
+        path.unlink()
+        assert update_index(kb).total == 0
+        searcher.refresh()
+        assert searcher.search(SearchRequest(text="triage")).total == 0
+    rebuild_index(kb)
+    assert ids(kb, "triage") == []
+
+
 def test_touched_but_unchanged_file_is_not_reported_as_changed(kb, write_entry: WriteEntry):
     path = write_entry("alpha-practice", body="Triage of referrals.")
     update_index(kb)
