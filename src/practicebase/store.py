@@ -88,7 +88,7 @@ def is_entry_name(name: str) -> bool:
     """True for names of entry files: .md/.yaml/.yml, not hidden, not a README, not a temp."""
     if name.startswith(".") or name.casefold() == "readme.md":
         return False
-    return Path(name).suffix.lower() in ENTRY_SUFFIXES
+    return os.path.splitext(name)[1].lower() in ENTRY_SUFFIXES
 
 
 def find_entry_files(folder: Path) -> list[Path]:
@@ -115,13 +115,91 @@ def load_all(kb: KnowledgeBase, *, strict: bool = False) -> list[LoadedEntry]:
 def existing_ids(kb: KnowledgeBase) -> dict[str, Path]:
     """Case-folded id -> file, for every entry file (its `id:` field, else its file name).
 
-    Reads fields only, without the full rules, so an entry with an unrelated error still
-    holds its id against a newcomer.
+    Ids come from the search index for files it holds unchanged (same mtime and size, as
+    `update_index` decides); only the other files (new, edited behind its back, invalid, or
+    all of them when there is no usable index) are read, without the full rules, so an entry
+    with an unrelated error still holds its id against a newcomer.
     """
+    files = _entry_file_stats(kb)
+    indexed = index_records(kb) if files else None
+    prefix = os.path.relpath(kb.entries_dir, kb.root).replace(os.sep, "/")
     ids: dict[str, Path] = {}
-    for path in entry_files(kb):
-        ids.setdefault(stored_id(path).casefold(), path)
+    for parts, path, mtime, size in files:
+        known = None
+        if indexed is not None:
+            record = indexed.get(f"{prefix}/{'/'.join(parts)}")
+            if record is not None and record.mtime == mtime and record.size == size:
+                known = record.id
+        entry_id = known if known is not None else stored_id(Path(path))
+        key = entry_id.casefold()
+        if key not in ids:
+            ids[key] = Path(path)
     return ids
+
+
+_INDEX_RECORDS: dict[tuple, tuple[bool, dict]] = {}
+
+
+def index_records(kb: KnowledgeBase, *, titles: bool = False) -> dict | None:
+    """The index's record of each entry file (`index.indexed_files`: relative path -> id,
+    mtime, size, title), or None when there is no usable index.
+
+    Read once per process while the index stays the same (its generation and Whoosh table
+    of contents unchanged), so `add`'s id check and duplicate check share one read.
+    """
+    if not kb.index_dir.is_dir():
+        return None
+    try:
+        from practicebase.index import current_generation, indexed_files
+
+        generation = current_generation(kb)
+        if generation is None:
+            return None
+        key = (str(kb.index_dir.resolve()), generation, _toc_state(kb.index_dir / generation))
+        cached = _INDEX_RECORDS.get(key)
+        if cached is not None and (cached[0] or not titles):
+            return cached[1]
+        records = indexed_files(kb, titles=titles)
+    except Exception:  # noqa: BLE001 - no usable index: callers read the files instead
+        return None
+    _INDEX_RECORDS.clear()
+    _INDEX_RECORDS[key] = (titles, records)
+    return records
+
+
+def _toc_state(location: Path) -> tuple:
+    """Names, sizes and mtimes of Whoosh's table-of-contents files: each commit writes one."""
+    state = []
+    for name in sorted(os.listdir(location)):
+        if name.endswith(".toc"):
+            st = os.stat(location / name)
+            state.append((name, st.st_size, st.st_mtime_ns))
+    return tuple(state)
+
+
+def _entry_file_stats(kb: KnowledgeBase) -> list[tuple[tuple[str, ...], str, int, int]]:
+    """(parts below entries/, path, mtime_ns, size) of every entry file, in `entry_files`
+    order; the same files, listed without Path objects, lstat as the index records them."""
+    found: list[tuple[tuple[str, ...], str, int, int]] = []
+    if not kb.entries_dir.is_dir():
+        return []
+    base = str(kb.entries_dir)
+    for current, dirs, files in os.walk(base, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        rel = os.path.relpath(current, base)
+        parts = () if rel == "." else tuple(rel.split(os.sep))
+        for name in files:
+            if not is_entry_name(name):
+                continue
+            full = os.path.join(current, name)
+            try:
+                st = os.lstat(full)
+            except OSError:
+                st = None
+            mtime, size = (st.st_mtime_ns, st.st_size) if st is not None else (-1, -1)
+            found.append(((*parts, name), full, mtime, size))
+    found.sort(key=lambda item: item[0])
+    return found
 
 
 _ID_LINE = re.compile(
