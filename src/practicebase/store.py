@@ -93,11 +93,25 @@ def is_entry_name(name: str) -> bool:
 
 def find_entry_files(folder: Path) -> list[Path]:
     """Entry files under `folder`, sorted; symlinked and hidden folders are not entered."""
-    found: list[Path] = []
-    for current, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(current) / name for name in files if is_entry_name(name))
-    return sorted(found)
+    return [Path(path) for _parts, path in _walk_entry_files(folder)]
+
+
+def _walk_entry_files(folder: Path | str) -> list[tuple[tuple[str, ...], str]]:
+    """(parts below `folder`, path) of each entry file under `folder`, sorted as Paths sort.
+
+    Strings, not Paths, while walking and sorting: a third of the time at 10,000 files.
+    """
+    base = os.fspath(folder)
+    found: list[tuple[tuple[str, ...], str]] = []
+    for current, dirs, files in os.walk(base, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        rel = os.path.relpath(current, base)
+        parts = () if rel == "." else tuple(rel.split(os.sep))
+        found.extend(
+            ((*parts, name), os.path.join(current, name)) for name in files if is_entry_name(name)
+        )
+    found.sort(key=lambda item: item[0])
+    return found
 
 
 def entry_files(kb: KnowledgeBase) -> list[Path]:
@@ -180,25 +194,16 @@ def _toc_state(location: Path) -> tuple:
 def _entry_file_stats(kb: KnowledgeBase) -> list[tuple[tuple[str, ...], str, int, int]]:
     """(parts below entries/, path, mtime_ns, size) of every entry file, in `entry_files`
     order; the same files, listed without Path objects, lstat as the index records them."""
-    found: list[tuple[tuple[str, ...], str, int, int]] = []
     if not kb.entries_dir.is_dir():
         return []
-    base = str(kb.entries_dir)
-    for current, dirs, files in os.walk(base, followlinks=False):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        rel = os.path.relpath(current, base)
-        parts = () if rel == "." else tuple(rel.split(os.sep))
-        for name in files:
-            if not is_entry_name(name):
-                continue
-            full = os.path.join(current, name)
-            try:
-                st = os.lstat(full)
-            except OSError:
-                st = None
-            mtime, size = (st.st_mtime_ns, st.st_size) if st is not None else (-1, -1)
-            found.append(((*parts, name), full, mtime, size))
-    found.sort(key=lambda item: item[0])
+    found: list[tuple[tuple[str, ...], str, int, int]] = []
+    for parts, path in _walk_entry_files(kb.entries_dir):
+        try:
+            st = os.lstat(path)
+        except OSError:
+            found.append((parts, path, -1, -1))
+        else:
+            found.append((parts, path, st.st_mtime_ns, st.st_size))
     return found
 
 
