@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from practicebase.entry import Entry
+    from practicebase.kb import KnowledgeBase
     from practicebase.vocabulary import Vocabulary
 
 HELP = "show one entry by id: its details, then its write-up"
@@ -41,47 +42,20 @@ def run(args: argparse.Namespace) -> int:
             message += f" (did you mean {', '.join(close)}?)"
         raise CommandError(message, 1)
     if args.json:
-        print(json.dumps(entry_json(entry, kb.vocabulary), ensure_ascii=True, indent=2))
+        print(json.dumps(entry_json(entry, kb), ensure_ascii=True, indent=2))
     else:
         out(render(entry, kb.vocabulary))
     return 0
 
 
-def entry_json(entry: Entry, vocabulary: Vocabulary) -> dict[str, Any]:
-    """Every field of an entry as plain JSON types."""
-    return {
-        "id": entry.id,
-        "title": entry.title,
-        "forces": list(entry.forces),
-        "force_names": [vocabulary.force_name(f) for f in entry.forces],
-        "themes": list(entry.themes),
-        "summary": entry.summary,
-        "stage": entry.stage,
-        "outcome": entry.outcome,
-        "status": entry.status,
-        "started": entry.started.isoformat() if entry.started else None,
-        "last_reviewed": entry.last_reviewed.isoformat(),
-        "review_due": entry.review_due.isoformat(),
-        "due_for_review": entry.is_due(),
-        "contact": {
-            "role": entry.contact.role,
-            "email": entry.contact.email,
-            "name": entry.contact.name,
-            "phone": entry.contact.phone,
-        },
-        "audience": list(entry.audience),
-        "partners": list(entry.partners),
-        "ideology": list(entry.ideology),
-        "recommendations": list(entry.recommendations),
-        "classification": entry.classification,
-        "sms_level": entry.sms_level,
-        "related": list(entry.related),
-        "supersedes": entry.supersedes,
-        "links": [{"title": link.title, "url": link.url} for link in entry.links],
-        "tags": list(entry.tags),
-        "path": entry.path.as_posix() if entry.path else None,
-        "body": entry.body,
-    }
+def entry_json(entry: Entry, kb: KnowledgeBase) -> dict[str, Any]:
+    """Every field of an entry as plain JSON types: the JSON export's record, with the
+    review flag named as in `practicebase search --json`."""
+    from practicebase.export import entry_record
+
+    record = entry_record(entry, kb.vocabulary, kb=kb)
+    record["due_for_review"] = record.pop("is_due")
+    return record
 
 
 def render(entry: Entry, vocabulary: Vocabulary) -> str:
