@@ -326,6 +326,7 @@ def test_accepted_entry_is_filed_intact(corpus_runs: dict[str, HazardRun], name:
     from practicebase.validate import load_entry
 
     hazard, expect = corpus_runs[name], HAZARDS[name]
+    assert hazard.add.returncode == 0, hazard.add.describe()  # before parsing it in-process
     vocabulary = KnowledgeBase(hazard.kb).vocabulary
     source = load_entry(hazard.work / "inbox" / name, vocabulary)
     assert source.entry is not None, [p.format() for p in source.problems]
@@ -363,6 +364,7 @@ def test_show_prints_accepted_hostile_entries_safely(corpus_runs: dict[str, Haza
     from practicebase.validate import load_entry
 
     hazard = corpus_runs[name]
+    assert hazard.add.returncode == 0, hazard.add.describe()  # before parsing it in-process
     loaded = load_entry(hazard.work / "inbox" / name, KnowledgeBase(hazard.kb).vocabulary)
     assert loaded.entry is not None
     show = run_cli(hazard.kb, "show", loaded.entry.id, cwd=hazard.work)
