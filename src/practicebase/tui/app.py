@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from practicebase.tui.messages import (
     IndexFailed,
     IndexProgressed,
     IndexReady,
+    IndexUpdated,
     TitlesLoaded,
 )
 from practicebase.tui.palette import ActionsProvider, EntryTitlesProvider
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
+FIRST_RESULTS_WAIT = 10.0
+"""Seconds the index worker waits for the first results before updating anyway."""
 
 
 class PracticebaseApp(App[None]):
@@ -69,6 +73,7 @@ class PracticebaseApp(App[None]):
         self.titles: list[tuple[str, str]] = []
         self.entry_count = -1  # unknown until the index is open
         self.index_problems: list[Problem] = []
+        self._first_results = threading.Event()
         self._initial_theme = theme
         self.search_screen = SearchScreen()
 
@@ -81,6 +86,7 @@ class PracticebaseApp(App[None]):
         self.open_index()
 
     def on_unmount(self) -> None:
+        self.first_results_shown()  # release a worker still waiting for them
         if self.searcher is not None:
             self.searcher.close()
             self.searcher = None
@@ -89,35 +95,89 @@ class PracticebaseApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="index")
     def open_index(self) -> None:
-        """Bring the index up to date (building it if missing), then open a searcher."""
-        try:
-            message = self._open_index()
-        except Exception as exc:  # whatever goes wrong is shown in the app, never raised
-            message = IndexFailed(describe(exc))
-        self.post_message(message)
+        """Open the index and show results as soon as possible, then bring it up to date.
 
-    def _open_index(self) -> IndexReady | IndexFailed:
-        from practicebase.index import IndexBusy, IndexUnavailable, rebuild_index, update_index
+        A usable index is opened and searched at once; the update check (and the titles for
+        the palette) run after the first results, and results are searched again only if the
+        update changed something. A missing, damaged or outdated index is built first, with
+        progress.
+        """
         from practicebase.search import Searcher
+
+        try:
+            searcher: Searcher | None = Searcher(self.kb)
+        except Exception:  # missing, damaged or outdated (`IndexUnavailable`): build it first
+            searcher = None
+        try:
+            if searcher is None:
+                self._build_then_open()
+            else:
+                self._open_then_update(searcher)
+        except Exception as exc:  # whatever goes wrong is shown in the app, never raised
+            self.post_message(IndexFailed(describe(exc)))
+
+    def _build_then_open(self) -> None:
+        from practicebase.search import Searcher
+
+        summary, problems, _changed = self._update_report()
+        try:
+            searcher = Searcher(self.kb)
+        except Exception as exc:
+            self.post_message(IndexFailed(describe(exc)))
+            return
+        self.post_message(IndexReady(searcher, summary, problems))
+        self._wait_for_first_results()
+        self._post_titles(searcher)
+
+    def _open_then_update(self, searcher: Searcher) -> None:
+        self.post_message(IndexReady(searcher, "", []))
+        # The first search, the titles and the update check all want the one interpreter:
+        # let the first results through before starting the others.
+        self._wait_for_first_results()
+        self._post_titles(searcher)
+        summary, problems, changed = "", [], False
+        try:
+            summary, problems, changed = self._update_report()
+        except Exception as exc:
+            summary = f"not updated: {describe(exc)}"
+        if changed:
+            try:
+                searcher.refresh()
+            except Exception as exc:
+                summary, changed = f"not updated: {describe(exc)}", False
+        self.post_message(IndexUpdated(summary, problems, changed))
+        if changed:
+            self._post_titles(searcher)
+
+    def _update_report(self) -> tuple[str, list[Problem], bool]:
+        from practicebase.index import IndexBusy, IndexUnavailable, rebuild_index, update_index
 
         def progress(done: int, total: int) -> None:
             self.post_message(IndexProgressed(done, total))
 
-        summary, problems = "", []
         try:
             try:
                 report = update_index(self.kb, progress=progress)
             except IndexUnavailable:
                 report = rebuild_index(self.kb, progress=progress)
-            summary, problems = report.summary(), list(report.problems)
         except (IndexBusy, IndexUnavailable, OSError) as exc:
-            summary = f"not updated: {describe(exc)}"  # search what is there meanwhile
+            return f"not updated: {describe(exc)}", [], False
+        return report.summary(), list(report.problems), not report.up_to_date
+
+    def _wait_for_first_results(self) -> None:
+        """Block this worker until the search screen shows its first answer (or 10 s)."""
+        self._first_results.wait(FIRST_RESULTS_WAIT)
+
+    def first_results_shown(self) -> None:
+        """Called by the search screen when it shows its first results or failure."""
+        self._first_results.set()
+
+    def _post_titles(self, searcher: Searcher) -> None:
         try:
-            searcher = Searcher(self.kb)
             titles = searcher.titles()
-        except Exception as exc:
-            return IndexFailed(describe(exc))
-        return IndexReady(searcher, summary, problems, titles)
+        except Exception:
+            return
+        self.post_message(TitlesLoaded(titles))
 
     @on(IndexProgressed)
     def _index_progressed(self, message: IndexProgressed) -> None:
@@ -128,11 +188,18 @@ class PracticebaseApp(App[None]):
         if self.searcher is not None and self.searcher is not message.searcher:
             self.searcher.close()
         self.searcher = message.searcher
-        self.titles = message.titles
-        self.entry_count = len(message.titles)
-        self.index_problems = message.problems
         self.search_screen.index_ready()
-        errors = [p for p in message.problems if p.is_error]
+        self._report_index(message.summary, message.problems)
+
+    @on(IndexUpdated)
+    def _index_updated(self, message: IndexUpdated) -> None:
+        self.search_screen.index_updated(changed=message.changed)
+        self._report_index(message.summary, message.problems)
+
+    def _report_index(self, summary: str, problems: list[Problem]) -> None:
+        """Keep the update's problems and warn about files left out or an index not updated."""
+        self.index_problems = problems
+        errors = [p for p in problems if p.is_error]
         if errors:
             self.notify(
                 f"{len(errors)} entry files have errors and are not searchable; "
@@ -140,11 +207,12 @@ class PracticebaseApp(App[None]):
                 severity="warning",
                 markup=False,
             )
-        elif message.summary.startswith("not updated"):
-            self.notify(f"Index {message.summary}", severity="warning", markup=False)
+        elif summary.startswith("not updated"):
+            self.notify(f"Index {summary}", severity="warning", markup=False)
 
     @on(IndexFailed)
     def _index_failed(self, message: IndexFailed) -> None:
+        self.first_results_shown()  # nothing will be searched: let the worker finish
         self.search_screen.index_failed(message.reason)
 
     def refresh_titles(self) -> None:
@@ -154,11 +222,7 @@ class PracticebaseApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="titles")
     def _load_titles(self, searcher: Searcher) -> None:
-        try:
-            titles = searcher.titles()
-        except Exception:
-            return
-        self.post_message(TitlesLoaded(titles))
+        self._post_titles(searcher)
 
     @on(TitlesLoaded)
     def _titles_loaded(self, message: TitlesLoaded) -> None:

@@ -25,24 +25,35 @@ class IndexProgressed(Message, bubble=False):
 
 
 class IndexReady(Message, bubble=False):
-    """The index is open and searchable; `summary` says what the update or rebuild did."""
+    """The index is open and searchable; `summary` says what a build before opening did.
 
-    def __init__(
-        self,
-        searcher: Searcher,
-        summary: str,
-        problems: list[Problem],
-        titles: list[tuple[str, str]],
-    ) -> None:
+    An existing index is opened first and checked for changes afterwards (`IndexUpdated`).
+    """
+
+    def __init__(self, searcher: Searcher, summary: str, problems: list[Problem]) -> None:
         super().__init__()
         self.searcher = searcher
         self.summary = summary
         self.problems = problems
-        self.titles = titles
+
+
+class IndexUpdated(Message, bubble=False):
+    """The update check after opening an existing index finished.
+
+    `changed` is True when entries were added, changed or removed (the searcher has been
+    refreshed, so results should be searched again); `summary` starts with "not updated"
+    when the update could not run.
+    """
+
+    def __init__(self, summary: str, problems: list[Problem], changed: bool) -> None:
+        super().__init__()
+        self.summary = summary
+        self.problems = problems
+        self.changed = changed
 
 
 class TitlesLoaded(Message, bubble=False):
-    """The (id, title) list for the palette was read again after entries changed."""
+    """The (id, title) list for the palette was read (after the first results, or a change)."""
 
     def __init__(self, titles: list[tuple[str, str]]) -> None:
         super().__init__()

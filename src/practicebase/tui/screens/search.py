@@ -156,9 +156,11 @@ class SearchScreen(Screen[None]):
         else:
             results.show_message(self._empty_message())
         self._preview_highlighted()
+        # The index worker's update check waits for this, so it does not slow the first paint.
+        self.call_after_refresh(self.app.first_results_shown)
 
     def _empty_message(self) -> Text:
-        if self.app.entry_count == 0 and not self.query_text and not self.filters:
+        if not self.query_text and not self.filters:  # the empty question lists every entry
             return Text(
                 "The knowledge base has no entries yet: press ctrl+n to add one from a file.",
                 "italic",
@@ -171,6 +173,7 @@ class SearchScreen(Screen[None]):
             return
         self._shown_seq = message.seq
         self.query_one(StatusLine).show_text(f"Search failed: {message.reason}", "bold red")
+        self.app.first_results_shown()
 
     # ---- index state (called by the app) ---------------------------------------------
 
@@ -182,6 +185,12 @@ class SearchScreen(Screen[None]):
     def index_ready(self) -> None:
         self.query_one("#index-progress").display = False
         self.search_now()
+
+    def index_updated(self, *, changed: bool) -> None:
+        """The update after opening finished: hide its progress; search again if it changed."""
+        self.query_one("#index-progress").display = False
+        if changed:
+            self.search_now(new_question=False)
 
     def index_failed(self, reason: str) -> None:
         self.query_one("#index-progress").display = False
