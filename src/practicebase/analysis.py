@@ -366,7 +366,7 @@ _REF_LINK = re.compile(r"\[([^\[\]\n]{1,300})\]\[[^\[\]\n]{0,100}\]")
 _REF_DEF = re.compile(r"^[ ]{0,3}\[[^\[\]\n]{1,300}\]:[ \t]+\S[^\n]*$", re.MULTILINE)
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]{1,500})>")
 _TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,200}>")
-_HEADING = re.compile(r"^[ ]{0,3}#{1,6}[ \t]*([^\n]*?)[ \t]*#*[ \t]*$", re.MULTILINE)
+_HEADING = re.compile(r"^[ ]{0,3}#{1,6}[ \t]*([^\n]*)$", re.MULTILINE)
 _SETEXT = re.compile(r"^[ ]{0,3}(?:=+|-+)[ \t]*$", re.MULTILINE)
 _QUOTE = re.compile(r"^[ ]{0,3}>[ ]?", re.MULTILINE)
 _BULLET = re.compile(r"^([ \t]*)(?:[-*+]|\d{1,9}[.)])[ \t]+", re.MULTILINE)
@@ -378,8 +378,15 @@ _TABLE_RULE = re.compile(
     r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.MULTILINE
 )
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
-_SPACES = re.compile(r" *\t[ \t]*| {2,}")
+# Runs of blanks become one space first: patterns anchored at a line start that begin with
+# `[ \t]*` would otherwise backtrack quadratically over a long run of them.
+_BLANK_RUN = re.compile(r"[ \t]*\t[ \t]*| {2,}")
 _BLANKS = re.compile(r"\n{3,}")
+
+
+def _heading_text(match: re.Match[str]) -> str:
+    # Closing hashes are stripped here, not in the pattern, which kept it linear.
+    return match.group(1).rstrip(" \t#")
 
 
 def markdown_to_text(body: str) -> str:
@@ -390,6 +397,7 @@ def markdown_to_text(body: str) -> str:
     keep markup out of the index and out of snippets.
     """
     text = body.replace("\r\n", "\n")
+    text = _BLANK_RUN.sub(" ", text)
     text = _FENCE.sub("", text)
     text = _REF_DEF.sub("", text)
     text = _TABLE_RULE.sub("", text)
@@ -399,7 +407,7 @@ def markdown_to_text(body: str) -> str:
     text = _AUTOLINK.sub(r"\1", text)
     text = _TAG.sub("", text)
     text = _RULE.sub("", text)
-    text = _HEADING.sub(r"\1", text)
+    text = _HEADING.sub(_heading_text, text)
     text = _SETEXT.sub("", text)
     text = _QUOTE.sub("", text)
     text = _BULLET.sub(r"\1", text)
@@ -409,7 +417,7 @@ def markdown_to_text(body: str) -> str:
     text = _ESCAPE.sub(r"\1", text)
     text = text.replace("|", " ")
     text = html.unescape(text)
-    text = _SPACES.sub(" ", text)
+    text = _BLANK_RUN.sub(" ", text)
     text = _BLANKS.sub("\n\n", text)
     return text.strip()
 

@@ -99,7 +99,7 @@ CONTACT_FIELDS = ("role", "email", "name", "phone")
 LINK_FIELDS = ("title", "url")
 EVALUATED_STAGES = ("evaluated-locally", "independently-evaluated")
 
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*)$")
 _CODE_FENCE = re.compile(r"^ {0,3}(```|~~~)")
 
 
@@ -717,7 +717,8 @@ def section_titles(body: str) -> set[str]:
             continue
         heading = _HEADING.match(line)
         if heading and len(heading.group(1)) in (2, 3):
-            titles.add(" ".join(heading.group(2).rstrip(":").split()).casefold())
+            title = heading.group(2).rstrip(" \t#").rstrip(":")
+            titles.add(" ".join(title.split()).casefold())
     return titles
 
 

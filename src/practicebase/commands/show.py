@@ -102,7 +102,7 @@ def render(entry: Entry, vocabulary: Vocabulary) -> str:
 
 
 # Bounded, single-line patterns: a hostile body cannot make them backtrack for long.
-_HEADING = re.compile(r"^[ ]{0,3}(#{1,6})[ \t]*(.*?)[ \t]*#*[ \t]*$")
+_HEADING = re.compile(r"^[ ]{0,3}(#{1,6})[ \t]*(.*)$")  # closing #s stripped in code
 _LINK = re.compile(r"\[([^\[\]]{1,300})\]\(([^()\s]{1,500})[^()]{0,200}\)")
 _STARS = re.compile(r"\*+")
 _UNDERSCORES = re.compile(r"(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
@@ -116,7 +116,7 @@ def render_body(body: str) -> str:
     for raw in body.replace("\r\n", "\n").split("\n"):
         heading = _HEADING.match(raw)
         if heading:
-            text = heading.group(2)
+            text = heading.group(2).rstrip(" \t#")
             if lines and lines[-1] != "":
                 lines.append("")
             lines += [text, ("=" if len(heading.group(1)) == 1 else "-") * len(text)]
