@@ -268,6 +268,9 @@ class Searcher:
         from practicebase.validate import load_entry
 
         path = self.kb.root / rel
+        # The index is a cache, not a trusted source: never read outside entries/.
+        if not path.resolve().is_relative_to(self.kb.entries_dir.resolve()):
+            return None
         loaded = load_entry(path, self.vocabulary)
         return loaded.entry
 
