@@ -832,16 +832,7 @@ def indexed_ids(kb: KnowledgeBase) -> dict[str, str]:
     """Entry id -> file path (relative to the root) of every indexed entry, read from the
     index's columns without opening any entry file (10,000 entries: milliseconds, where
     parsing them takes half a minute). Raises `IndexUnavailable`."""
-    ix, _generation = open_index(kb)
-    try:
-        return {item.id: rel for rel, item in _indexed_files(ix).items()}
-    except _damage_errors() as exc:
-        raise IndexUnavailable(
-            f"the search index is damaged ({type(exc).__name__}): "
-            "run `practicebase index --rebuild`"
-        ) from exc
-    finally:
-        ix.close()
+    return {item.id: rel for rel, item in indexed_files(kb).items()}
 
 
 def indexed_files(kb: KnowledgeBase, *, titles: bool = False) -> dict[str, IndexedFile]:
