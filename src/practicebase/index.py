@@ -487,6 +487,40 @@ def _hash_file(path: Path) -> str | None:
         return None
 
 
+_INDEXED_CACHE: dict[tuple, tuple[bool, dict[str, IndexedFile]]] = {}
+
+
+def _toc_state(location: Path) -> tuple:
+    """Names, sizes and mtimes of Whoosh's table-of-contents files: each commit writes a new
+    one (its deletions included), so an unchanged state means unchanged documents."""
+    state = []
+    for name in sorted(os.listdir(location)):
+        if name.endswith(".toc"):
+            st = os.stat(location / name)
+            state.append((name, st.st_size, st.st_mtime_ns))
+    return tuple(state)
+
+
+def _cached_indexed_files(ix, location: Path, *, titles: bool = False) -> dict[str, IndexedFile]:
+    """`_indexed_files(ix)`, read once per process while the generation's table of contents
+    stays the same, so `add`'s id check, duplicate check and index update share one read.
+
+    The state is taken before and after the read and the result kept only when they agree,
+    so a commit by another process meanwhile is never cached under the wrong state. Callers
+    must not change the dict returned.
+    """
+    before = _toc_state(location)
+    key = (str(location.resolve()), before)
+    cached = _INDEXED_CACHE.get(key)
+    if cached is not None and (cached[0] or not titles):
+        return cached[1]
+    records = _indexed_files(ix, titles=titles)
+    if _toc_state(location) == before:
+        _INDEXED_CACHE.clear()
+        _INDEXED_CACHE[key] = (titles, records)
+    return records
+
+
 def _indexed_files(ix, *, titles: bool = False) -> dict[str, IndexedFile]:
     """Relative path -> what the index holds for it, read from columns (no stored fields).
 
@@ -624,7 +658,9 @@ def _update_locked(
     progress: Progress | None,
 ) -> IndexReport:
     vocabulary = kb.vocabulary
-    indexed = _indexed_files(ix)
+    # Under the write lock nothing commits meanwhile, so a read this process made of the
+    # same state (by `add`'s checks) is still exact.
+    indexed = _cached_indexed_files(ix, location)
     plan = _plan(kb, indexed, only)
     report = IndexReport()
     work = [*plan.added, *plan.changed, *plan.touched]
@@ -673,6 +709,10 @@ def _update_locked(
             if rel in indexed and rel not in failed_existing:
                 stale.append(indexed[rel].id)
         stale += [doc["id"] for doc in documents]  # a new file may take over a removed id
+        # Only ids the index holds need deleting: a new entry's id usually is not there,
+        # and then no searcher over every segment is opened at all.
+        live = {old.id for old in indexed.values()}
+        stale = [entry_id for entry_id in stale if entry_id in live]
         if stale:
             # One searcher for all the deletes: `delete_by_term` without one, and
             # `update_document`, open a new searcher over every segment each time
@@ -837,10 +877,14 @@ def indexed_ids(kb: KnowledgeBase) -> dict[str, str]:
 
 def indexed_files(kb: KnowledgeBase, *, titles: bool = False) -> dict[str, IndexedFile]:
     """File path (relative to the root) -> id, mtime, size, hash (and title, if asked) of
-    every indexed entry, from the index's columns. Raises `IndexUnavailable`."""
-    ix, _generation = open_index(kb)
+    every indexed entry, from the index's columns. Raises `IndexUnavailable`.
+
+    The reader that reads the columns is the check that the index is readable, and the
+    result is kept for the process while the index is unchanged (see `_cached_indexed_files`).
+    """
+    ix, generation = _checked_pointer_index(kb)
     try:
-        return _indexed_files(ix, titles=titles)
+        return _cached_indexed_files(ix, kb.index_dir / generation, titles=titles)
     except _damage_errors() as exc:
         raise IndexUnavailable(
             f"the search index is damaged ({type(exc).__name__}): "

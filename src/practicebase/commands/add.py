@@ -70,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
     add_duplicate_warnings(
         kb, [c.loaded for c in candidates], strict=args.strict, all_entries=False
     )
-    known = existing_ids(kb)
+    # Only the candidates' ids are looked up; `file_entry` adds each one it files, so
+    # several files in one call are checked against each other too.
+    known = existing_ids(kb, [c.entry.id for c in candidates if c.entry is not None])
     outcomes = [
         slot
         if isinstance(slot, AddOutcome)
