@@ -145,3 +145,77 @@ def test_add_as_a_process_imports_no_markdown_or_textual(kb, write_entry):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "loaded: []" in proc.stdout
+
+
+def _index_ids(knowledge_base: KnowledgeBase) -> list[str]:
+    """Every live document's id, read afresh from the index (duplicates kept)."""
+    from practicebase.index import open_index
+
+    ix, _generation = open_index(knowledge_base)
+    try:
+        with ix.searcher() as searcher:
+            return sorted(fields["id"] for fields in searcher.all_stored_fields())
+    finally:
+        ix.close()
+
+
+def test_update_after_a_commit_by_another_process_uses_the_new_state(cli, kb, write_entry):
+    knowledge_base = _indexed_kb(cli, kb, write_entry)
+    assert index_records(knowledge_base) is not None  # this process has read the columns
+    # Another process adds an entry and commits to the index meanwhile.
+    other = write_entry("gamma-practice.md", id="gamma-practice", title="Gamma work", force="kent")
+    proc = subprocess.run(
+        [sys.executable, "-m", "practicebase", "--root", str(kb), "add", str(other)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # This process then replaces that entry: the update must see the other commit, or the
+    # old document would stay beside the new one.
+    changed = write_entry(
+        "gamma-practice.md", id="gamma-practice", title="Gamma work, revised", force="kent"
+    )
+    assert cli("--root", kb, "add", "--replace", changed).code == 0
+    assert _index_ids(knowledge_base) == ["alpha-practice", "beta-practice", "gamma-practice"]
+    assert index_records(knowledge_base, titles=True)["entries/kent/gamma-practice.md"].title == (
+        "Gamma work, revised"
+    )
+    assert check_index(knowledge_base).up_to_date
+
+
+def test_adds_in_one_process_keep_the_index_exact(cli, kb, write_entry):
+    knowledge_base = _indexed_kb(cli, kb, write_entry)
+    for n in range(3):
+        src = write_entry(f"extra-{n}.md", id=f"extra-{n}", title=f"Extra {n} work", force="kent")
+        run = cli("--root", kb, "add", src)
+        assert run.code == 0, run.out
+        assert "index updated: +1 ~0 -0" in run.out
+    expected = ["alpha-practice", "beta-practice", "extra-0", "extra-1", "extra-2"]
+    assert _index_ids(knowledge_base) == expected
+    assert check_index(knowledge_base).up_to_date
+
+
+def test_searcher_after_reading_the_columns_sees_the_current_index(cli, kb, write_entry):
+    from practicebase.search import Searcher
+
+    knowledge_base = _indexed_kb(cli, kb, write_entry)
+    assert index_records(knowledge_base) is not None  # leaves a reader the next searcher may use
+    searcher = Searcher(knowledge_base)
+    try:
+        assert sorted(entry_id for entry_id, _title in searcher.titles()) == [
+            "alpha-practice",
+            "beta-practice",
+        ]
+    finally:
+        searcher.close()
+    assert index_records(knowledge_base) is not None
+    (kb / "entries" / "essex" / "gamma-practice.md").write_text(
+        entry_text("md", id="gamma-practice", title="Gamma work", force="essex")
+    )
+    update_index(knowledge_base)  # a commit after the read: the spare reader is out of date
+    searcher = Searcher(knowledge_base)
+    try:
+        assert "gamma-practice" in {entry_id for entry_id, _title in searcher.titles()}
+    finally:
+        searcher.close()
