@@ -304,6 +304,13 @@ def current_generation(kb: KnowledgeBase) -> str | None:
     return pointer["generation"] if pointer else None
 
 
+def damaged_index(exc: BaseException) -> IndexUnavailable:
+    """The one message for an index that exists but cannot be read, naming the fix."""
+    return IndexUnavailable(
+        f"the search index is damaged ({type(exc).__name__}): run `practicebase index --rebuild`"
+    )
+
+
 def open_index(kb: KnowledgeBase):
     """Open the live index; `(whoosh index, generation)`. Raises `IndexUnavailable`."""
     ix, generation = _checked_pointer_index(kb)
@@ -311,10 +318,7 @@ def open_index(kb: KnowledgeBase):
         with ix.reader() as reader:
             reader.doc_count()
     except _damage_errors() as exc:
-        raise IndexUnavailable(
-            f"the search index is damaged ({type(exc).__name__}): "
-            "run `practicebase index --rebuild`"
-        ) from exc
+        raise damaged_index(exc) from exc
     return ix, generation
 
 
@@ -324,10 +328,7 @@ def _open_dir(location: Path):
     try:
         return windex.open_dir(str(location))
     except _damage_errors() as exc:
-        raise IndexUnavailable(
-            f"the search index is damaged ({type(exc).__name__}): "
-            "run `practicebase index --rebuild`"
-        ) from exc
+        raise damaged_index(exc) from exc
 
 
 def _checked_pointer_index(kb: KnowledgeBase):
@@ -382,10 +383,7 @@ def open_searcher(kb: KnowledgeBase):
         reader.doc_count()
         return ix, generation, WhooshSearcher(reader, fromindex=ix)
     except _damage_errors() as exc:
-        raise IndexUnavailable(
-            f"the search index is damaged ({type(exc).__name__}): "
-            "run `practicebase index --rebuild`"
-        ) from exc
+        raise damaged_index(exc) from exc
 
 
 @contextlib.contextmanager
@@ -730,10 +728,7 @@ def _open_for_update(kb: KnowledgeBase):
             with ix.reader() as reader:
                 reader.doc_count()
     except _damage_errors() as exc:
-        raise IndexUnavailable(
-            f"the search index is damaged ({type(exc).__name__}): "
-            "run `practicebase index --rebuild`"
-        ) from exc
+        raise damaged_index(exc) from exc
     return ix, generation
 
 
@@ -986,10 +981,7 @@ def indexed_files(kb: KnowledgeBase, *, titles: bool = False) -> dict[str, Index
             kept = True
         return records
     except _damage_errors() as exc:
-        raise IndexUnavailable(
-            f"the search index is damaged ({type(exc).__name__}): "
-            "run `practicebase index --rebuild`"
-        ) from exc
+        raise damaged_index(exc) from exc
     finally:
         if not kept:
             if reader is not None:

@@ -175,21 +175,18 @@ class Searcher:
         self.close()
 
     def _reopen_after(self, exc: BaseException) -> None:
-        from practicebase.index import IndexUnavailable
+        from practicebase.index import IndexUnavailable, damaged_index
 
         try:
             self._open()
         except IndexUnavailable:
             raise
         except _damage_errors() as again:
-            raise IndexUnavailable(
-                f"the search index is damaged ({type(again).__name__}): "
-                "run `practicebase index --rebuild`"
-            ) from exc
+            raise damaged_index(again) from exc
 
     def _guarded(self, work):
         """Run `work(searcher)`; a vanished or damaged index is reopened once, then reported."""
-        from practicebase.index import IndexUnavailable
+        from practicebase.index import IndexUnavailable, damaged_index
 
         with self._lock:
             if self._searcher is None:
@@ -203,10 +200,7 @@ class Searcher:
                 try:
                     return work(self._searcher)
                 except _damage_errors() as again:
-                    raise IndexUnavailable(
-                        f"the search index is damaged ({type(again).__name__}): "
-                        "run `practicebase index --rebuild`"
-                    ) from again
+                    raise damaged_index(again) from again
 
     def _word_list(self):
         """The generation's word list, reloaded when the index rewrote it."""
