@@ -9,6 +9,8 @@ counts and the total come from one pass over the matches.
 
 from __future__ import annotations
 
+from typing import Any
+
 from whoosh import collectors, matching, query
 
 UNIT_BONUS = 1000.0
@@ -190,7 +192,7 @@ class BulkScorer:
 
     def __init__(self, searcher) -> None:
         self.searcher = searcher
-        self.segments = [(searcher, 0)] if searcher.is_atomic() else list(searcher.subsearchers)
+        self.segments = segments(searcher)
         self._lengths: dict[tuple[int, str], list[int]] = {}
         self._cache: dict[tuple[str, object, float], dict[int, float]] = {}
         self._cached = 0
@@ -260,9 +262,7 @@ class BulkScorer:
             lengths = self._segment_lengths(index, field) if scorable else None
             if isinstance(m, W3LeafMatcher):
                 while m.is_active():
-                    m._read_ids()
-                    m._read_weights()
-                    ids, weights = m._ids, m._weights
+                    ids, weights = _block_ids_weights(m)
                     if scorable:
                         for docnum, w in zip(ids, weights, strict=False):
                             scores[docnum + offset] = idf * (w * k) / (w + c + d * lengths[docnum])
@@ -286,16 +286,14 @@ class BulkScorer:
         if isinstance(q, query.Term):
             return self.term(q.fieldname, q.text, boost * q.boost)
         if isinstance(q, query.Or):
-            out: dict[int, float] = {}
-            for sub in q.subqueries:
-                part = self.query(sub, boost * q.boost)
-                if not out:
-                    out = dict(part)
-                    continue
-                get = out.get
-                for docnum, score in part.items():
-                    out[docnum] = get(docnum, 0.0) + score
-            return out
+            parts: list[dict[int, float]] = []
+            self._or_parts(q, boost, parts)
+            return _summed(parts)
+        if isinstance(q, query.Phrase) and q.slop == 1 and len(q.words) > 1:
+            found = self.phrase(q.fieldname, tuple(q.words))
+            if found is not None:
+                scale = boost * q.boost
+                return {docnum: score * scale for docnum, score in found.items()}
         if isinstance(q, query.And) and q.subqueries:
             parts = sorted((self.query(sub, boost * q.boost) for sub in q.subqueries), key=len)
             common = set(parts[0]).intersection(*parts[1:])
@@ -308,6 +306,59 @@ class BulkScorer:
             m.next()
         return out
 
+    def _or_parts(self, q, boost: float, parts: list[dict[int, float]]) -> None:
+        """The scores of the clauses of nested ORs, flattened, so they are summed once."""
+        for sub in q.subqueries:
+            if isinstance(sub, query.Or):
+                self._or_parts(sub, boost * q.boost, parts)
+            else:
+                part = self.query(sub, boost * q.boost)
+                if part:
+                    parts.append(part)
+
+    def phrase(self, field: str, words: tuple[str, ...]) -> dict[int, float] | None:
+        """docnum -> unboosted score of the words next to each other in `field` (cached), as
+        Whoosh's phrase matcher scores it: the sum of the words' scores. None when the field
+        keeps no positions.
+
+        Whoosh's matcher walks a tree of span matchers for every document holding all the
+        words (10 µs and more each); here the documents come from the cached term scores and
+        only their positions are decoded, a block of postings at a time.
+        """
+        key = (field, ("phrase", *words), 1.0)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        schema = self.searcher.schema
+        if field not in schema:
+            return {}
+        fmt = schema[field].format
+        if fmt is None or not fmt.supports("positions"):
+            return None
+        per_word = [self.term(field, word) for word in words]
+        smallest = min(per_word, key=len)
+        common = set(smallest).intersection(*(p for p in per_word if p is not smallest))
+        found = {}
+        if common:
+            btexts = [schema[field].to_bytes(word) for word in words]
+            for sub, offset in self.segments:
+                reader = sub.reader()
+                end = offset + reader.doc_count_all()
+                local = sorted(d - offset for d in common if offset <= d < end)
+                if not local:
+                    continue
+                positions = [_positions(reader, field, btext, local) for btext in btexts]
+                for docnum in local:
+                    if _adjacent([p.get(docnum, ()) for p in positions]):
+                        total = offset + docnum
+                        found[total] = sum(p[total] for p in per_word)
+        if self._cached + len(found) > CACHE_POSTINGS:
+            self._cache.clear()
+            self._cached = 0
+        self._cache[key] = found
+        self._cached += len(found)
+        return found
+
     def units(self, units: list, bonus: float = UNIT_BONUS) -> dict[int, float]:
         """docnum -> UNIT_BONUS per matched unit plus the units' scores."""
         total: dict[int, float] = {}
@@ -317,3 +368,164 @@ class BulkScorer:
             for docnum, score in scores.items():
                 total[docnum] = get(docnum, 0.0) + bonus + score
         return total
+
+
+def _summed(parts: list[dict[int, float]]) -> dict[int, float]:
+    """docnum -> the sum of its scores in `parts`: a copy of the largest, the others added."""
+    if not parts:
+        return {}
+    parts.sort(key=len, reverse=True)
+    out = dict(parts[0])
+    get = out.get
+    for part in parts[1:]:
+        for docnum, score in part.items():
+            out[docnum] = get(docnum, 0.0) + score
+    return out
+
+
+def _positions(
+    reader, field: str, btext: bytes, wanted: list[int], kind: str = "positions"
+) -> dict[int, list]:
+    """Segment docnum -> decoded postings value (`kind`: "positions", or "characters" for
+    (position, start, end)) of one term, for the sorted docnums in `wanted`.
+
+    Reads the segment's postings directly, without the scorer a searcher's `postings()`
+    builds, and unpickles only the blocks that hold a wanted document."""
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    out: dict[int, list] = {}
+    if not wanted or (field, btext) not in reader:
+        return out
+    m = reader.postings(field, btext)
+    decode = _decoder(reader.schema[field].format, kind)
+    if isinstance(m, W3LeafMatcher):
+        want = set(wanted)
+        i, n = 0, len(wanted)
+        while m.is_active() and i < n:
+            top = m.block_max_id()
+            if wanted[i] <= top:  # else no wanted document in this block: not unpickled
+                m._read_ids()
+                m._read_values()
+                for docnum, value in zip(m._ids, m._values, strict=False):
+                    if docnum in want:
+                        out[docnum] = decode(value)
+                while i < n and wanted[i] <= top:
+                    i += 1
+            m._next_block()
+        return out
+    for docnum in wanted:  # e.g. a segment with deletions: the matcher filters them out
+        if not m.is_active():
+            break
+        if m.id() < docnum:
+            m.skip_to(docnum)
+            if not m.is_active():
+                break
+        if m.id() == docnum:
+            out[docnum] = m.value_as(kind)
+    return out
+
+
+def segments(searcher) -> list[tuple[Any, int]]:
+    """(sub-searcher, first global docnum) of each segment of `searcher`."""
+    return [(searcher, 0)] if searcher.is_atomic() else list(searcher.subsearchers)
+
+
+def term_characters(
+    searcher, field: str, text: str, docnums: list[int]
+) -> dict[int, list[tuple[int, int, int]]]:
+    """Global docnum -> (position, start, end) of each occurrence of a term, for the sorted
+    `docnums` (e.g. the hits on screen, to highlight them)."""
+    out: dict[int, list[tuple[int, int, int]]] = {}
+    if field not in searcher.schema:
+        return out
+    try:
+        btext = searcher.schema[field].to_bytes(text)
+    except ValueError:
+        return out
+    for sub, offset in segments(searcher):
+        reader = sub.reader()
+        end = offset + reader.doc_count_all()
+        local = [d - offset for d in docnums if offset <= d < end]
+        for docnum, chars in _positions(reader, field, btext, local, "characters").items():
+            out[docnum + offset] = chars
+    return out
+
+
+# In Whoosh 2.7.4 a postings block is a zlib-compressed protocol-2 pickle of the tuple
+# (ids, weights, values). A positional field's values are one pickled `bytes` per posting,
+# and unpickling protocol-2 bytes (through `_codecs.encode`) is three quarters of the cost of
+# reading the block. Ranking needs only ids and weights: `_block_ids_weights` unpickles the
+# stream up to the values tuple, whose MARK comes just before the first `_codecs.encode`.
+_BYTES_GLOBAL = b"c_codecs\nencode\n"
+_MARK = ord("(")
+# A block's ids and weights take at most 128 * (5 + 9) bytes of the decompressed stream.
+_HEAD_BYTES = 4096
+
+
+def _block_ids_weights(m) -> tuple[Any, Any]:
+    """(docnums, weights) of the current block of a W3 leaf matcher, without its values.
+
+    Any block not laid out as expected is read the ordinary way, so the result is always
+    Whoosh's own."""
+    import pickle
+    import zlib
+    from itertools import accumulate
+
+    if m._data is None and m._compression:
+        raw = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+        head = zlib.decompressobj().decompress(raw, _HEAD_BYTES)
+        at = head.find(_BYTES_GLOBAL)
+        if at > 0 and head[at - 1] == _MARK:
+            try:
+                ids, weights, _ = pickle.loads(head[: at - 1] + b"N\x87.")
+            except Exception:  # noqa: BLE001 - not the layout expected: read it whole
+                ids = None
+            n = m._blocklength
+            if (
+                isinstance(ids, tuple | bytes)
+                and len(ids) == n
+                and (weights is None or isinstance(weights, float) or len(weights) == n)
+            ):
+                if not m._byteids:
+                    ids = tuple(accumulate(ids))
+                if weights is None:
+                    weights = (1.0,) * n
+                elif isinstance(weights, float):
+                    weights = (weights,) * n
+                return ids, weights
+    m._read_ids()
+    m._read_weights()
+    return m._ids, m._weights
+
+
+def _decoder(fmt, kind: str):
+    """A function decoding one posting value as `kind`: Whoosh's own, or for its Positions
+    and Characters formats the same decoding with the per-position loop done in C."""
+    import pickle
+    from itertools import accumulate
+    from operator import itemgetter
+
+    from whoosh import formats
+
+    if kind == "positions" and type(fmt) in (formats.Positions, formats.Characters):
+        loads = pickle.loads
+        first = itemgetter(0) if type(fmt) is formats.Characters else None
+
+        def positions(value: bytes) -> list[int]:
+            # A value is a 4-byte count and a pickle of deltas whose STOP may be trimmed.
+            codes = loads(value[4:] if value.endswith(b".") else value[4:] + b".")
+            return list(accumulate(map(first, codes) if first else codes))
+
+        return positions
+    return getattr(fmt, f"decode_{kind}")
+
+
+def _adjacent(positions: list) -> bool:
+    """True when some position p of the first word has p+1 for the second, p+2 for the third..."""
+    if not all(positions):
+        return False
+    if len(positions) == 2:
+        second = set(positions[1])
+        return any(p + 1 in second for p in positions[0])
+    rest = [set(p) for p in positions[1:]]
+    return any(all(p + i in s for i, s in enumerate(rest, 1)) for p in positions[0])

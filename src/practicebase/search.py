@@ -328,7 +328,9 @@ class Searcher:
         if sets.live is not None:
             matched &= sets.live
         if sort == "relevance" and compiler.units:
-            best = heapq.nlargest(top, matched, key=lambda d: (scores[d], -d))
+            # In document order, so equal scores keep the lower document number first
+            # (nlargest is stable); a C key function instead of a tuple per document.
+            best = heapq.nlargest(top, sorted(matched), key=scores.__getitem__)
             top_docs = [(scores[d], d) for d in best]
         else:
             key = sets.sort_key(sort)
@@ -515,7 +517,7 @@ class _ReaderCache:
         self.docsets: dict[str, dict[str, set[int]]] = {}
         self.values: dict[str, list[tuple[str, ...]]] = {}
         classifications = {c.lower(): c for c in vocabulary.classifications}
-        live = set(self.live_docnums)
+        live = self.live_set = set(self.live_docnums)
         for fieldname in (*FACET_FIELDS, "theme", "force"):
             if fieldname in self.docsets:
                 continue
@@ -543,16 +545,19 @@ class _ReaderCache:
         self.titles = titles
 
     def facet_counts(self, matched: set[int]) -> dict[str, tuple[tuple[str, int], ...]]:
-        matched_set = matched
+        # A query matching most entries is counted through the few it does not match: each
+        # set intersection then walks the smaller side.
+        missing = None
+        if len(matched) * 2 > len(self.live_docnums):
+            missing = self.live_set.difference(matched)
         out: dict[str, tuple[tuple[str, int], ...]] = {}
         for fieldname in FACET_FIELDS:
             counts = []
             for value, docs in self.docsets.get(fieldname, {}).items():
-                n = (
-                    len(docs & matched_set)
-                    if len(docs) < len(matched_set)
-                    else len(matched_set & docs)
-                )
+                if missing is not None:
+                    n = len(docs) - len(missing.intersection(docs))
+                else:
+                    n = len(matched.intersection(docs))
                 if n:
                     counts.append((value, n))
             counts.sort(key=lambda vc: (-vc[1], vc[0]))
@@ -568,20 +573,13 @@ class _Snippets:
         wanted = sorted(set(docnums))
         if not wanted:
             return
+        from practicebase.scoring import term_characters
+
         for fieldname in ("body", "summary"):
             for term in terms:
-                try:
-                    m = searcher.postings(fieldname, term)
-                except Exception:  # TermNotFound and friends: the term is simply absent
-                    continue
-                for docnum in wanted:
-                    if not m.is_active():
-                        break
-                    if m.id() < docnum:
-                        m.skip_to(docnum)
-                    if m.is_active() and m.id() == docnum:
-                        spans = self._chars.setdefault((fieldname, docnum), [])
-                        spans.extend((s, e) for _pos, s, e in m.value_as("characters"))
+                for docnum, chars in term_characters(searcher, fieldname, term, wanted).items():
+                    spans = self._chars.setdefault((fieldname, docnum), [])
+                    spans.extend((s, e) for _pos, s, e in chars)
 
     def for_doc(
         self, docnum: int, stored: dict[str, Any]
