@@ -33,8 +33,8 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from practicebase.entry import Entry, Problem
 from practicebase.kb import KnowledgeBase
@@ -59,9 +59,9 @@ _HEADING = re.compile(r"^ {0,3}#{1,6}[^\n]*$", re.MULTILINE)
 COMMON_SHINGLE_SHARE = 0.02
 
 
-@dataclass(frozen=True)
-class _Doc:
-    """One entry reduced to what the comparison needs."""
+class _Doc(NamedTuple):
+    """One entry reduced to what the comparison needs (a named tuple: one is made per
+    indexed title, 10,000 at a time)."""
 
     id: str
     path: str
@@ -128,6 +128,21 @@ _SUFFIXES = (
     ("enters", "entres"),
     ("enter", "entre"),
 )
+
+
+_NORMALISERS: dict[int, tuple[Vocabulary, _Normaliser]] = {}
+
+
+def title_key(title: str, vocabulary: Vocabulary) -> str:
+    """A title as the title check compares it: its normalised words, space-separated.
+
+    The index stores it per entry so `add` need not normalise every title; a change to the
+    normalisation must come with a new index `SCHEMA_VERSION`."""
+    found = _NORMALISERS.get(id(vocabulary))
+    if found is None or found[0] is not vocabulary:
+        _NORMALISERS.clear()
+        found = _NORMALISERS[id(vocabulary)] = (vocabulary, _Normaliser(vocabulary))
+    return " ".join(found[1].words(title))
 
 
 def _fold(text: str) -> str:
@@ -227,8 +242,9 @@ def _corpus_from_index(
 ) -> list[_Doc] | None:
     """Titles of every indexed entry, with the content of those search finds for each entry.
 
-    The search text is the entry's title and summary words (plain words: the best matches
-    share most of them); a near copy is among the first hits.
+    The search is for the entry's title words in titles and its summary words in summaries
+    (a near copy keeps most of them where they were, and those posting lists are a tenth of
+    the body's); a near copy is among the first hits.
     """
     if not kb.index_dir.is_dir():
         return None
@@ -238,7 +254,7 @@ def _corpus_from_index(
 
         # Ids, files and titles in one pass over the index's columns: no entry file is read
         # or searched for (globbing entries/ per title took 2 s per 1,000 entries).
-        records = index_records(kb, titles=True)
+        records = index_records(kb)
         if records is None:
             return None
         searcher = Searcher(kb)
@@ -247,8 +263,14 @@ def _corpus_from_index(
     try:
         full: dict[str, Entry] = {}
         for entry in entries:
-            words = list(dict.fromkeys(norm.words(entry.title, min_length=3)))[:8]
-            words += list(dict.fromkeys(norm.words(entry.summary, min_length=4)))[:12]
+            words = [
+                f"title:{word}"
+                for word in list(dict.fromkeys(norm.words(entry.title, min_length=3)))[:8]
+            ]
+            words += [
+                f"summary:{word}"
+                for word in list(dict.fromkeys(norm.words(entry.summary, min_length=4)))[:12]
+            ]
             if not words:
                 continue
             request = SearchRequest(
@@ -260,14 +282,17 @@ def _corpus_from_index(
                     if found is not None:
                         full[hit.id] = found
         docs = [_doc(kb, norm, entry) for entry in full.values()]
-        titles = sorted(
-            ((record.id, record.title, rel) for rel, record in records.items()),
-            key=lambda item: (item[1].casefold(), item[0]),
-        )
-        for entry_id, title, rel in titles:
-            if entry_id not in full:
-                words = norm.words(title)
-                docs.append(_Doc(entry_id, rel, frozenset(words), " ".join(words), None))
+        # Normalised titles as the index stored them (normalising 10,000 titles here took a
+        # tenth of a second), and only those sharing a word with a title being checked: no
+        # other can be alike (`_titles_alike` needs a common word).
+        wanted = set().union(*(norm.words(entry.title) for entry in entries))
+        titles = []
+        for rel, record in records.items():
+            if record.id not in full and not wanted.isdisjoint(record.title_key.split()):
+                titles.append((record.title.casefold(), record.id, rel, record.title_key))
+        titles.sort()
+        for _title, entry_id, rel, key in titles:
+            docs.append(_Doc(entry_id, rel, frozenset(key.split()), key, None))
         return docs
     except Exception:
         return None

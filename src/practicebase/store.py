@@ -13,7 +13,6 @@ import contextlib
 import errno
 import os
 import re
-import secrets
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -97,20 +96,41 @@ def find_entry_files(folder: Path) -> list[Path]:
 
 
 def _walk_entry_files(folder: Path | str) -> list[tuple[tuple[str, ...], str]]:
-    """(parts below `folder`, path) of each entry file under `folder`, sorted as Paths sort.
+    """(parts below `folder`, path) of each entry file under `folder`, sorted as Paths sort."""
+    return [(parts, path) for parts, path, _entry in _scan_entry_files(folder)]
 
-    Strings, not Paths, while walking and sorting: a third of the time at 10,000 files.
+
+def _scan_entry_files(
+    folder: Path | str, *, ordered: bool = True
+) -> list[tuple[tuple[str, ...], str, os.DirEntry]]:
+    """(parts below `folder`, path, directory entry) of each entry file under `folder`,
+    sorted as Paths sort unless not `ordered`; hidden and symlinked folders are not entered,
+    unreadable ones are skipped.
+
+    Strings, not Paths, and the directory entries kept so callers can lstat through them:
+    at 10,000 files this is half the time of `os.walk` and a separate `os.lstat`.
     """
-    base = os.fspath(folder)
-    found: list[tuple[tuple[str, ...], str]] = []
-    for current, dirs, files in os.walk(base, followlinks=False):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        rel = os.path.relpath(current, base)
-        parts = () if rel == "." else tuple(rel.split(os.sep))
-        found.extend(
-            ((*parts, name), os.path.join(current, name)) for name in files if is_entry_name(name)
-        )
-    found.sort(key=lambda item: item[0])
+    found: list[tuple[tuple[str, ...], str, os.DirEntry]] = []
+    pending: list[tuple[str, tuple[str, ...]]] = [(os.fspath(folder), ())]
+    while pending:
+        current, parts = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not entry.name.startswith(".") and not entry.is_symlink():
+                    pending.append((entry.path, (*parts, entry.name)))
+            elif is_entry_name(entry.name):
+                found.append(((*parts, entry.name), entry.path, entry))
+    if ordered:
+        found.sort(key=lambda item: item[0])
     return found
 
 
@@ -135,28 +155,40 @@ def existing_ids(kb: KnowledgeBase, wanted: Iterable[str] | None = None) -> dict
     all of them when there is no usable index) are read, without the full rules, so an entry
     with an unrelated error still holds its id against a newcomer.
     """
-    files = _entry_file_stats(kb)
+    if not kb.entries_dir.is_dir():
+        return {}
+    files = _scan_entry_files(kb.entries_dir, ordered=False)
     indexed = index_records(kb) if files else None
     prefix = os.path.relpath(kb.entries_dir, kb.root).replace(os.sep, "/")
     keys = None if wanted is None else {key.casefold() for key in wanted}
-    ids: dict[str, str] = {}
-    for parts, path, mtime, size in files:
+    # Case-folded id -> (parts, path) of its first file in `entry_files` order.
+    ids: dict[str, tuple[tuple[str, ...], str]] = {}
+    for parts, path, entry in files:
         known = None
         if indexed is not None:
             record = indexed.get(f"{prefix}/{'/'.join(parts)}")
-            if record is not None and record.mtime == mtime and record.size == size:
-                known = record.id
+            if record is not None:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    pass
+                else:
+                    if record.mtime == st.st_mtime_ns and record.size == st.st_size:
+                        known = record.id
         entry_id = known if known is not None else stored_id(Path(path))
         key = entry_id.casefold()
-        if key not in ids and (keys is None or key in keys):
-            ids[key] = path
+        if keys is not None and key not in keys:
+            continue
+        first = ids.get(key)
+        if first is None or parts < first[0]:
+            ids[key] = (parts, path)
     # Paths only for the ids returned: building 10,000 Path objects took a tenth of a second.
-    return {key: Path(path) for key, path in ids.items()}
+    return {key: Path(path) for key, (_parts, path) in ids.items()}
 
 
-def index_records(kb: KnowledgeBase, *, titles: bool = False) -> dict | None:
+def index_records(kb: KnowledgeBase) -> dict | None:
     """The index's record of each entry file (`index.indexed_files`: relative path -> id,
-    mtime, size, title), or None when there is no usable index.
+    mtime, size, title...), or None when there is no usable index.
 
     `indexed_files` keeps its read for the process while the index stays the same, so
     `add`'s id check, duplicate check and index update share one read.
@@ -166,25 +198,9 @@ def index_records(kb: KnowledgeBase, *, titles: bool = False) -> dict | None:
     try:
         from practicebase.index import indexed_files
 
-        return indexed_files(kb, titles=titles)
+        return indexed_files(kb)
     except Exception:  # noqa: BLE001 - no usable index: callers read the files instead
         return None
-
-
-def _entry_file_stats(kb: KnowledgeBase) -> list[tuple[tuple[str, ...], str, int, int]]:
-    """(parts below entries/, path, mtime_ns, size) of every entry file, in `entry_files`
-    order; the same files, listed without Path objects, lstat as the index records them."""
-    if not kb.entries_dir.is_dir():
-        return []
-    found: list[tuple[tuple[str, ...], str, int, int]] = []
-    for parts, path in _walk_entry_files(kb.entries_dir):
-        try:
-            st = os.lstat(path)
-        except OSError:
-            found.append((parts, path, -1, -1))
-        else:
-            found.append((parts, path, st.st_mtime_ns, st.st_size))
-    return found
 
 
 _ID_LINE = re.compile(
@@ -376,7 +392,7 @@ def _write_atomically(kb: KnowledgeBase, dest: Path, data: bytes, *, replace: bo
     """Temp file beside `dest`, fsync, then a no-clobber link (or os.replace); temp removed."""
     folder = dest.parent
     created = _ensure_folder(kb, folder)
-    tmp = folder / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}{TEMP_SUFFIX}"
+    tmp = folder / f"{TEMP_PREFIX}{os.getpid()}-{os.urandom(6).hex()}{TEMP_SUFFIX}"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     flags |= getattr(os, "O_CLOEXEC", 0)
     done = False

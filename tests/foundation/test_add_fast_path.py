@@ -111,7 +111,7 @@ def test_index_records_follow_each_commit(cli, kb, write_entry):
         entry_text("md", id="gamma-practice", title="Gamma work", force="essex")
     )
     update_index(knowledge_base)
-    records = index_records(knowledge_base, titles=True)
+    records = index_records(knowledge_base)
     assert records["entries/essex/gamma-practice.md"].id == "gamma-practice"
     assert records["entries/essex/gamma-practice.md"].title == "Gamma work"
 
@@ -178,7 +178,7 @@ def test_update_after_a_commit_by_another_process_uses_the_new_state(cli, kb, wr
     )
     assert cli("--root", kb, "add", "--replace", changed).code == 0
     assert _index_ids(knowledge_base) == ["alpha-practice", "beta-practice", "gamma-practice"]
-    assert index_records(knowledge_base, titles=True)["entries/kent/gamma-practice.md"].title == (
+    assert index_records(knowledge_base)["entries/kent/gamma-practice.md"].title == (
         "Gamma work, revised"
     )
     assert check_index(knowledge_base).up_to_date

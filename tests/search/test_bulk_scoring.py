@@ -151,3 +151,23 @@ def test_term_characters_match_whoosh(searchers: list, which: int) -> None:
         expected[docnum] = m.value_as("characters")
     assert found == expected
 
+
+def test_memory_reader_reads_as_bytesio_does() -> None:
+    from io import BytesIO
+
+    from practicebase.whoosh_files import MemoryReader
+
+    data = bytes(random.Random(3).randrange(256) for _ in range(3000)) + b"\nlast line"
+    ours, theirs = MemoryReader(memoryview(data)), BytesIO(data)
+    for step in (0, 5, 1, 700, -1):
+        assert ours.read(step) == theirs.read(step)
+        assert ours.tell() == theirs.tell()
+        assert ours.seek(step % 37) == theirs.seek(step % 37)
+        assert ours.readline() == theirs.readline()
+        assert ours.readline(3) == theirs.readline(3)
+    assert ours.seek(-4, 2) == theirs.seek(-4, 2)
+    assert ours.read() == theirs.read() == b"line"
+    assert ours.read(10) == theirs.read(10) == b""
+    ours.seek(0)
+    theirs.seek(0)
+    assert list(ours) == list(theirs)

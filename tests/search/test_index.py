@@ -298,3 +298,12 @@ def test_leftover_partial_generation_is_cleaned_up(kb, write_entry: WriteEntry):
     rebuild_index(kb)
     assert not junk.exists()
     assert len([p for p in kb.index_dir.iterdir() if p.name.startswith("gen-")]) == 1
+
+
+def test_index_record_round_trips_and_keeps_its_separator_out() -> None:
+    from practicebase.index import IndexedFile, decode_record, encode_record
+
+    record = IndexedFile("gp-referrals", 1_700_000_000_123_456_789, 4096, "ab12", "GP é\x00x", "gp")
+    rel, back = decode_record(encode_record("entries/kent/gp-referrals.md", record))
+    assert rel == "entries/kent/gp-referrals.md"
+    assert back == record._replace(title="GP é\ufffdx")
