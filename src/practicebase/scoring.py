@@ -172,6 +172,7 @@ class Filtered(query.Require):
 K1 = 1.2
 B = 0.75
 CACHE_POSTINGS = 400_000
+CACHE_PHRASE_POSTINGS = 100_000
 
 
 def _length_table() -> list[int]:
@@ -196,6 +197,11 @@ class BulkScorer:
         self._lengths: dict[tuple[int, str], list[int]] = {}
         self._cache: dict[tuple[str, object, float], dict[int, float]] = {}
         self._cached = 0
+        # Verified phrases apart from the term cache, whose clearing would otherwise take
+        # them along: checking positions is the dearest step of a query, and a phrase
+        # stays in the query while more words are typed after it.
+        self._phrases: dict[tuple[str, tuple[str, ...]], dict[int, float]] = {}
+        self._phrased = 0
         self._table: list[int] | None = None
 
     def _segment_lengths(self, index: int, field: str) -> list[int]:
@@ -258,11 +264,16 @@ class BulkScorer:
             reader = sub.reader()
             if (field, btext) not in reader:
                 continue
-            m = reader.postings(field, btext)
+            m, deleted = _leaf_postings(reader, field, btext)
             lengths = self._segment_lengths(index, field) if scorable else None
             if isinstance(m, W3LeafMatcher):
                 while m.is_active():
                     ids, weights = _block_ids_weights(m)
+                    if deleted:
+                        pairs = [
+                            (i, w) for i, w in zip(ids, weights, strict=False) if i not in deleted
+                        ]
+                        ids, weights = [i for i, _w in pairs], [w for _i, w in pairs]
                     if scorable:
                         for docnum, w in zip(ids, weights, strict=False):
                             scores[docnum + offset] = idf * (w * k) / (w + c + d * lengths[docnum])
@@ -270,7 +281,7 @@ class BulkScorer:
                         for docnum in ids:
                             scores[docnum + offset] = boost
                     m._next_block()
-            else:  # e.g. a segment with deletions: its matcher filters them out
+            else:  # another codec's matcher: the general, slower way
                 while m.is_active():
                     docnum = m.id()
                     if scorable:
@@ -325,8 +336,8 @@ class BulkScorer:
         words (10 µs and more each); here the documents come from the cached term scores and
         only their positions are decoded, a block of postings at a time.
         """
-        key = (field, ("phrase", *words), 1.0)
-        found = self._cache.get(key)
+        key = (field, words)
+        found = self._phrases.get(key)
         if found is not None:
             return found
         schema = self.searcher.schema
@@ -352,11 +363,10 @@ class BulkScorer:
                     if _adjacent([p.get(docnum, ()) for p in positions]):
                         total = offset + docnum
                         found[total] = sum(p[total] for p in per_word)
-        if self._cached + len(found) > CACHE_POSTINGS:
-            self._cache.clear()
-            self._cached = 0
-        self._cache[key] = found
-        self._cached += len(found)
+        while self._phrases and self._phrased + len(found) > CACHE_PHRASE_POSTINGS:
+            self._phrased -= len(self._phrases.pop(next(iter(self._phrases))))  # oldest
+        self._phrases[key] = found
+        self._phrased += len(found)
         return found
 
     def units(self, units: list, bonus: float = UNIT_BONUS) -> dict[int, float]:
@@ -396,7 +406,7 @@ def _positions(
     out: dict[int, list] = {}
     if not wanted or (field, btext) not in reader:
         return out
-    m = reader.postings(field, btext)
+    m, _deleted = _leaf_postings(reader, field, btext)  # (wanted holds no deleted document)
     decode = _decoder(reader.schema[field].format, kind)
     if isinstance(m, W3LeafMatcher):
         want = set(wanted)
@@ -413,7 +423,7 @@ def _positions(
                     i += 1
             m._next_block()
         return out
-    for docnum in wanted:  # e.g. a segment with deletions: the matcher filters them out
+    for docnum in wanted:  # another codec's matcher: the general way
         if not m.is_active():
             break
         if m.id() < docnum:
@@ -423,6 +433,45 @@ def _positions(
         if m.id() == docnum:
             out[docnum] = m.value_as(kind)
     return out
+
+
+def _leaf_postings(reader, field: str, btext: bytes) -> tuple[Any, frozenset[int]]:
+    """(matcher, deleted docnums) of one term in one segment: Whoosh wraps the postings of a
+    segment with deletions in a filter that skips them one posting at a time; unwrapped, its
+    blocks can be read whole and the deleted documents dropped from them."""
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+    from whoosh.matching.wrappers import FilterMatcher
+
+    m = reader.postings(field, btext)
+    if type(m) is FilterMatcher and m._exclude and isinstance(m.child, W3LeafMatcher):
+        return m.child, m._ids
+    return m, frozenset()
+
+
+def term_docnums(searcher, field: str, text: str) -> frozenset[int]:
+    """The global docnums of the live documents holding a term, read a block at a time."""
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    if field not in searcher.schema:
+        return frozenset()
+    try:
+        btext = searcher.schema[field].to_bytes(text) if isinstance(text, str) else text
+    except Exception:  # noqa: BLE001 - a value the field cannot hold: no document has it
+        return frozenset()
+    found: list[int] = []
+    for sub, offset in segments(searcher):
+        reader = sub.reader()
+        if (field, btext) not in reader:
+            continue
+        m, deleted = _leaf_postings(reader, field, btext)
+        if isinstance(m, W3LeafMatcher):
+            while m.is_active():
+                ids, _weights = _block_ids_weights(m)
+                found.extend(i + offset for i in ids if i not in deleted)
+                m._next_block()
+        else:
+            found.extend(i + offset for i in m.all_ids())
+    return frozenset(found)
 
 
 def segments(searcher) -> list[tuple[Any, int]]:

@@ -470,10 +470,9 @@ class _DocSets:
         key = (fieldname, text)
         found = self._terms.get(key)
         if found is None:
-            try:
-                found = frozenset(searcher.postings(fieldname, text).all_ids())
-            except Exception:  # TermNotFound: no document has it
-                found = frozenset()
+            from practicebase.scoring import term_docnums
+
+            found = term_docnums(searcher, fieldname, text)
             if len(self._terms) > 5000:
                 self._terms.clear()
             self._terms[key] = found

@@ -32,6 +32,12 @@ class MemoryReader:
         self._pos = max(start, end)
         return self._buf[start:end].tobytes()
 
+    def peek(self, size: int = 0) -> bytes:
+        """Bytes from the position on, without moving it: lets the C unpickler read a pickle
+        with one `peek` and one `read` instead of a `read` per opcode."""
+        end = min(self._pos + max(size, 1), len(self._buf))
+        return self._buf[self._pos : end].tobytes()
+
     def readinto(self, target: Any) -> int:
         data = self.read(len(target))
         target[: len(data)] = data

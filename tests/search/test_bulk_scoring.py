@@ -8,6 +8,7 @@ with Whoosh's ordinary matcher over the same index, including a segment with del
 
 from __future__ import annotations
 
+import pickle
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,13 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from practicebase.index import open_searcher, rebuild_index, update_index
 from practicebase.kb import KnowledgeBase
-from practicebase.scoring import BulkScorer, _block_ids_weights, term_characters
+from practicebase.scoring import (
+    BulkScorer,
+    _block_ids_weights,
+    segments,
+    term_characters,
+    term_docnums,
+)
 
 WORDS = [
     "case", "management", "referral", "panel", "channel",
@@ -62,6 +69,7 @@ def searchers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list]:
     )
     update_index(kb)
     ix2, _generation, edited = open_searcher(kb)
+    assert any(sub.reader().has_deletions() for sub, _offset in segments(edited))
     yield [whole, edited]
     for searcher, index in ((whole, ix), (edited, ix2)):
         searcher.close()
@@ -118,6 +126,15 @@ def test_term_and_or_scores_match_whoosh(searchers: list, which: int) -> None:
     _assert_same(BulkScorer(searcher).query(tree), _whoosh_scores(searcher, tree))
 
 
+@pytest.mark.parametrize("which", [0, 1], ids=["whole", "with-deletion"])
+@pytest.mark.parametrize(("field", "word"), [("body", "case"), ("force", "kent"), ("body", "zzz")])
+def test_term_docnums_match_whoosh(searchers: list, which: int, field: str, word: str) -> None:
+    searcher = searchers[which]
+    expected = set(_whoosh_scores(searcher, query.Term(field, word)))
+    assert term_docnums(searcher, field, word) == expected
+    assert expected or word == "zzz"
+
+
 def test_blocks_read_without_values_equal_whoosh_blocks(searchers: list) -> None:
     searcher = searchers[0]
     blocks = 0
@@ -165,9 +182,15 @@ def test_memory_reader_reads_as_bytesio_does() -> None:
         assert ours.seek(step % 37) == theirs.seek(step % 37)
         assert ours.readline() == theirs.readline()
         assert ours.readline(3) == theirs.readline(3)
+    assert ours.peek(9) == theirs.getvalue()[ours.tell() : ours.tell() + 9]
+    assert ours.read(2) == theirs.read(2)
     assert ours.seek(-4, 2) == theirs.seek(-4, 2)
     assert ours.read() == theirs.read() == b"line"
     assert ours.read(10) == theirs.read(10) == b""
     ours.seek(0)
     theirs.seek(0)
     assert list(ours) == list(theirs)
+    pickled = pickle.dumps([(1, 2.5, "x")] * 40, 2) * 3
+    reader = MemoryReader(memoryview(pickled))
+    assert [pickle.load(reader) for _ in range(3)] == [[(1, 2.5, "x")] * 40] * 3
+    assert reader.tell() == len(pickled)
