@@ -269,17 +269,18 @@ class BulkScorer:
             if isinstance(m, W3LeafMatcher):
                 while m.is_active():
                     ids, weights = _block_ids_weights(m)
-                    if deleted:
-                        pairs = [
-                            (i, w) for i, w in zip(ids, weights, strict=False) if i not in deleted
-                        ]
-                        ids, weights = [i for i, _w in pairs], [w for _i, w in pairs]
-                    if scorable:
+                    if scorable and not deleted:
                         for docnum, w in zip(ids, weights, strict=False):
                             scores[docnum + offset] = idf * (w * k) / (w + c + d * lengths[docnum])
+                    elif scorable:
+                        for docnum, w in zip(ids, weights, strict=False):
+                            if docnum not in deleted:
+                                score = idf * (w * k) / (w + c + d * lengths[docnum])
+                                scores[docnum + offset] = score
                     else:
                         for docnum in ids:
-                            scores[docnum + offset] = boost
+                            if docnum not in deleted:
+                                scores[docnum + offset] = boost
                     m._next_block()
             else:  # another codec's matcher: the general, slower way
                 while m.is_active():
