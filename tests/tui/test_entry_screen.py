@@ -8,6 +8,7 @@ from tui_kb import TODAY
 from practicebase.tui.app import PracticebaseApp
 from practicebase.tui.dialogs.links import ConfirmLink, is_openable
 from practicebase.tui.screens.entry import EntryScreen
+from practicebase.tui.widgets.metadata import details, key_facts
 
 
 async def test_open_entry_similar_list_and_back(kb) -> None:
@@ -104,3 +105,43 @@ async def test_links_open_only_after_confirmation_and_only_http_mailto(kb) -> No
         assert opened == ["https://example.org/guide"]
     assert is_openable("mailto:prevent@example.police.uk")
     assert not is_openable("https://example.org/\x1b[2J")
+
+
+async def test_narrow_entry_keeps_every_row_until_similar_is_asked_for(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_entry("school-referral-clinic")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EntryScreen)
+        pane, similar, reading = (
+            screen.query_one("#similar-pane"),
+            screen.query_one("#similar"),
+            screen.query_one("#reading"),
+        )
+        assert not pane.display and reading.has_focus
+        assert reading.region.height >= 20
+        await pilot.press("s")
+        await pilot.pause()
+        assert pane.display and similar.has_focus and similar.options
+        await pilot.press("s")
+        await pilot.pause()
+        assert not pane.display and reading.has_focus
+
+
+async def test_entry_view_puts_key_facts_before_the_body_and_details_after(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.open_entry("gp-referral-pathway")
+        await settle(pilot)
+        view = app.screen.query_one("#reading")
+        parts = [child for child in view.children if child.display]
+        names = [" ".join(sorted(child.classes)) or type(child).__name__ for child in parts]
+        assert names.index("entry-meta") < names.index("EntryBody") < names.index("entry-details")
+        entry = app.screen.entry
+        facts = [str(c) for c in key_facts(entry, kb.vocabulary, TODAY).columns[0]._cells]
+        more = [str(c) for c in details(entry, kb.root).columns[0]._cells]
+        assert {"Forces", "Stage", "Dates", "Contact"} <= set(facts) and "File" not in facts
+        assert {"Id", "File"} <= set(more) and not {"Forces", "Contact"} & set(more)

@@ -135,9 +135,17 @@ class EntryScreen(Screen[None]):
         self.app.pop_screen()
 
     def action_focus_similar(self) -> None:
-        self.query_one("#similar", OptionList).focus()
+        """Go to the similar practice list; again, back to reading. On a narrow terminal the
+        list is hidden until asked for, so the entry has every row."""
+        similar = self.query_one("#similar", OptionList)
+        if similar.has_focus:
+            self.action_focus_reading()
+            return
+        self.add_class("-similar-open")
+        similar.focus()
 
     def action_focus_reading(self) -> None:
+        self.remove_class("-similar-open")
         self.query_one("#reading", EntryView).focus()
 
     def action_copy_id(self) -> None:

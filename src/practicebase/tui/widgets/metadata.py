@@ -1,4 +1,4 @@
-"""The metadata panel of an entry: who, what stage, when, whom to ask."""
+"""An entry's metadata: the key facts shown before its body, the details after it."""
 
 from __future__ import annotations
 
@@ -24,50 +24,60 @@ def relative_path(path: Path | None, root: Path) -> str:
         return str(path)
 
 
-def metadata_text(entry: Entry, vocabulary: Vocabulary, root: Path, today: date) -> Table:
-    """Label/value lines for an entry, every value sanitised."""
-    rows: list[tuple[str, Text]] = []
-
-    def add(label: str, value: Text | str | None) -> None:
-        if value is None or value == "":
-            return
-        rows.append((label, value if isinstance(value, Text) else t.line(value)))
-
-    add("Forces", ", ".join(vocabulary.force_name(f) for f in entry.forces))
-    add("Themes", ", ".join(entry.themes))
+def key_facts(entry: Entry, vocabulary: Vocabulary, today: date) -> Table:
+    """What a reader needs before the body: who, what, how far it got, when, whom to ask."""
+    rows: list[tuple[str, Text | str | None]] = [
+        ("Forces", ", ".join(vocabulary.force_name(f) for f in entry.forces)),
+        ("Themes", ", ".join(entry.themes)),
+    ]
     stage = t.stage_badge(entry.stage)
     if entry.outcome:
         stage.append(" ")
         stage.append_text(t.outcome_badge(entry.outcome))
-    add("Stage", stage)
-    add("Status", entry.status)
+    rows.append(("Stage", stage))
+    rows.append(("Status", entry.status))
     reviewed = t.line(f"last reviewed {entry.last_reviewed.isoformat()}, due ")
     reviewed.append_text(t.line(entry.review_due.isoformat()))
     if entry.is_due(today):
         reviewed.append(" ")
         reviewed.append_text(t.due_badge())
-    add("Dates", reviewed)
-    if entry.started:
-        add("Started", entry.started.isoformat())
+    rows.append(("Dates", reviewed))
     contact = entry.contact
     who = ", ".join(part for part in (contact.name, contact.role) if part)
-    add("Contact", f"{who} <{contact.email}>" + (f", {contact.phone}" if contact.phone else ""))
-    add("Audience", ", ".join(entry.audience))
-    add("Partners", ", ".join(entry.partners))
-    add("Ideology", ", ".join(entry.ideology))
-    add("Recommendations", ", ".join(entry.recommendations))
-    if entry.sms_level is not None:
-        add("SMS level", str(entry.sms_level))
-    add("Classification", t.line(entry.classification, "bold red" if entry.is_sensitive else ""))
-    add("Related", ", ".join(entry.related))
-    add("Tags", ", ".join(entry.tags))
-    add("Id", entry.id)
-    add("File", relative_path(entry.path, root))
+    rows.append(
+        ("Contact", f"{who} <{contact.email}>" + (f", {contact.phone}" if contact.phone else ""))
+    )
+    return _grid(rows)
+
+
+def details(entry: Entry, root: Path) -> Table:
+    """The rest, for reference after the body: whom it is for, links to other entries, the
+    file it lives in."""
+    rows: list[tuple[str, Text | str | None]] = [
+        ("Started", entry.started.isoformat() if entry.started else None),
+        ("Audience", ", ".join(entry.audience)),
+        ("Partners", ", ".join(entry.partners)),
+        ("Ideology", ", ".join(entry.ideology)),
+        ("Recommendations", ", ".join(entry.recommendations)),
+        ("SMS level", str(entry.sms_level) if entry.sms_level is not None else None),
+        ("Classification", t.line(entry.classification, "bold red" if entry.is_sensitive else "")),
+        ("Related", ", ".join(entry.related)),
+        ("Tags", ", ".join(entry.tags)),
+        ("Id", entry.id),
+        ("File", relative_path(entry.path, root)),
+    ]
+    return _grid(rows)
+
+
+def _grid(rows: list[tuple[str, Text | str | None]]) -> Table:
+    """Label/value lines, every value sanitised; empty values left out."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True, style="bold")
     grid.add_column(overflow="fold")
     for label, value in rows:
-        grid.add_row(Text(label), value)
+        if value is None or value == "":
+            continue
+        grid.add_row(Text(label), value if isinstance(value, Text) else t.line(value))
     return grid
 
 

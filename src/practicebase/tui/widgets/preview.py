@@ -1,4 +1,4 @@
-"""The preview pane beside the results: banner, title, metadata panel and Markdown body."""
+"""The preview pane beside the results: banner, title, key facts, Markdown body, details."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from textual.widgets import Static
 from practicebase.entry import Entry
 from practicebase.tui import text as t
 from practicebase.tui.widgets.body import EntryBody
-from practicebase.tui.widgets.metadata import SensitiveBanner, metadata_text
+from practicebase.tui.widgets.metadata import SensitiveBanner, details, key_facts
 from practicebase.vocabulary import Vocabulary
 
 
@@ -35,6 +35,7 @@ class EntryView(VerticalScroll):
         yield Static(Text(), classes="entry-summary", markup=False)
         yield Static(Text(), classes="entry-meta", markup=False)
         yield EntryBody()
+        yield Static(Text(), classes="entry-details", markup=False)
 
     def show_entry(self, entry: Entry | None, placeholder: str = "") -> None:
         """Show `entry`, or `placeholder` when there is none."""
@@ -44,15 +45,20 @@ class EntryView(VerticalScroll):
         summary = self.query_one(".entry-summary", Static)
         meta = self.query_one(".entry-meta", Static)
         body = self.query_one(EntryBody)
+        more = self.query_one(".entry-details", Static)
         if entry is None:
             title.update(Text(placeholder, "dim"))
             summary.update(Text())
             meta.update(Text())
+            more.update(Text())
             body.display = False
+            more.display = False
             return
         title.update(t.line(entry.title, "bold"))
         summary.update(t.block(entry.summary, "italic"))
-        meta.update(metadata_text(entry, self.vocabulary, self.root, self.today))
+        meta.update(key_facts(entry, self.vocabulary, self.today))
+        more.update(details(entry, self.root))
+        more.display = True
         body.display = True
         body.show(entry.body)
         self.scroll_home(animate=False)
