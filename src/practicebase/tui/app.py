@@ -71,7 +71,6 @@ class PracticebaseApp(App[None]):
         self.today = today or date.today()
         self.searcher: Searcher | None = None
         self.titles: list[tuple[str, str]] = []
-        self.entry_count = -1  # unknown until the index is open
         self.index_problems: list[Problem] = []
         self._first_results = threading.Event()
         self._initial_theme = theme
@@ -227,7 +226,6 @@ class PracticebaseApp(App[None]):
     @on(TitlesLoaded)
     def _titles_loaded(self, message: TitlesLoaded) -> None:
         self.titles = message.titles
-        self.entry_count = len(message.titles)
 
     # ---- navigation used by screens and the palette ------------------------------------
 
