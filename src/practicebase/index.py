@@ -174,6 +174,7 @@ def entry_document(
 ) -> dict[str, Any]:
     """The Whoosh document for one entry."""
     from practicebase.analysis import markdown_to_text
+    from practicebase.duplicates import title_key
 
     body = markdown_to_text(entry.body)
     force_names: list[str] = []
@@ -477,12 +478,6 @@ def decode_record(value: bytes) -> tuple[str, IndexedFile]:
         _RECORD_SEPARATOR
     )
     return rel_path, IndexedFile(entry_id, int(mtime), int(size), digest, title, key)
-
-
-def title_key(title: str, vocabulary: Vocabulary) -> str:
-    from practicebase.duplicates import title_key as key
-
-    return key(title, vocabulary)
 
 
 _Indexed = IndexedFile
