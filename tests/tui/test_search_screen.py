@@ -121,3 +121,19 @@ async def test_did_you_mean_is_offered_and_used(kb) -> None:
         await settle(pilot)
         assert app.search_screen.query_one("#query").value == suggestion
         assert result_ids(app)[0] == "staff-resilience-programme"
+
+
+async def test_small_terminal_gives_results_the_whole_width(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.search_screen
+        results, preview = screen.query_one("#results"), screen.query_one("#preview")
+        await type_query(pilot, "referral")
+        assert not preview.display and results.region.width == 80
+        highlighted = results.highlighted_entry_id
+        assert highlighted is not None and preview.entry is None  # nothing read for it
+        await pilot.resize_terminal(100, 30)
+        await settle(pilot)
+        assert preview.display and results.region.width < 60
+        assert preview.entry is not None and preview.entry.id == highlighted

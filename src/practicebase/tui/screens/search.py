@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from practicebase.tui.app import PracticebaseApp
 
 PAGE_SIZE = 20
+# Narrower than this, the results get the whole width and the preview is not shown.
+COMPACT_WIDTH = 90
 DEBOUNCE_SECONDS = 0.15
 
 
@@ -83,6 +85,15 @@ class SearchScreen(Screen[None]):
             yield ResultsList(id="results")
             yield EntryView(self.app.kb.vocabulary, self.app.kb.root, self.app.today, id="preview")
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below `COMPACT_WIDTH` columns the results take the whole width (the preview would
+        leave each pane under 40 columns); Enter opens the highlighted entry."""
+        compact = event.size.width < COMPACT_WIDTH
+        if compact != self.has_class("-compact"):
+            self.set_class(compact, "-compact")
+            if not compact:
+                self._preview_highlighted()
 
     def on_mount(self) -> None:
         self.query_one("#suggestion", SuggestionLine).clear()
@@ -204,6 +215,8 @@ class SearchScreen(Screen[None]):
     @on(OptionList.OptionHighlighted, "#results")
     def _preview_highlighted(self) -> None:
         """Show the highlighted entry in the preview (read from its file in a worker)."""
+        if self.has_class("-compact"):
+            return  # no preview on screen: nothing to read
         entry_id = self.query_one(ResultsList).highlighted_entry_id
         searcher = self.app.searcher
         if entry_id is None or searcher is None:
