@@ -19,8 +19,8 @@ different id. Two measures, both cheap and documented in docs/sharing.md:
 Candidates come from maps of title words (each entry's rarest words) and of sketch hashes
 to entries, so checking one entry against 10,000 compares only a handful. Existing entries
 come from the caller (`existing=`, e.g. what `validate` already loaded), else the search
-index when present (all titles, and the content of the entries search finds for the title
-and summary), else the entry files.
+index when present (all titles, and the content of the entries two searches find: for the
+title and summary words, and for the body's rarest words), else the entry files.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ TYPO_RATIO_THRESHOLD = 0.8
 CONTENT_THRESHOLD = 0.5
 CONTENT_MIN_SHINGLES = 20
 SKETCH_SIZE = 64
+# How many of a new entry's rarest body words search for a copy with a new title and summary.
+RARE_BODY_WORDS = 8
 
 STOP_WORDS = frozenset(
     """a an and are as at be been but by can for from has have in into is it its of on or our
@@ -242,9 +244,10 @@ def _corpus_from_index(
 ) -> list[_Doc] | None:
     """Titles of every indexed entry, with the content of those search finds for each entry.
 
-    The search is for the entry's title words in titles and its summary words in summaries
-    (a near copy keeps most of them where they were, and those posting lists are a tenth of
-    the body's); a near copy is among the first hits.
+    Two searches per entry: its title words in titles with its summary words in summaries (a
+    near copy keeps most of them where they were, and those posting lists are a tenth of the
+    body's), and its rarest body words in bodies (a copy with a rewritten title and summary
+    still shares them); a near copy is among the first hits of one or the other.
     """
     if not kb.index_dir.is_dir():
         return None
@@ -271,16 +274,18 @@ def _corpus_from_index(
                 f"summary:{word}"
                 for word in list(dict.fromkeys(norm.words(entry.summary, min_length=4)))[:12]
             ]
-            if not words:
-                continue
-            request = SearchRequest(
-                text=" ".join(words), limit=8, with_facets=False, with_snippets=False
-            )
-            for hit in searcher.search(request).hits:
-                if hit.id not in full:
-                    found = searcher.entry(hit.id)
-                    if found is not None:
-                        full[hit.id] = found
+            # The body's rarest words find a copy whose title and summary were rewritten.
+            body_words = norm.words(_HEADING.sub(" ", entry.body), min_length=5)
+            rare = searcher.rarest_words(body_words, RARE_BODY_WORDS)
+            for text in (" ".join(words), " ".join(f"body:{word}" for word in rare)):
+                if not text:
+                    continue
+                request = SearchRequest(text=text, limit=8, with_facets=False, with_snippets=False)
+                for hit in searcher.search(request).hits:
+                    if hit.id not in full:
+                        found = searcher.entry(hit.id)
+                        if found is not None:
+                            full[hit.id] = found
         docs = [_doc(kb, norm, entry) for entry in full.values()]
         # Normalised titles as the index stored them (normalising 10,000 titles here took a
         # tenth of a second), and only those sharing a word with a title being checked: no

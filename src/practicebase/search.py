@@ -268,6 +268,28 @@ class Searcher:
         loaded = load_entry(path, self.vocabulary)
         return loaded.entry
 
+    def rarest_words(self, words: Iterable[str], limit: int, field: str = "body") -> list[str]:
+        """Up to `limit` of `words` that the fewest indexed entries hold in `field` (at least
+        one does), rarest first: the words that tell a near copy from entries on the same
+        topic. A word that analyses to more or fewer than one term is left out."""
+
+        def rank(searcher) -> list[str]:
+            reader = searcher.reader()
+            if field not in reader.schema:
+                return []
+            ranked: list[tuple[int, str]] = []
+            for word in dict.fromkeys(words):
+                terms = [t.text for t in self._analyzer(word)]
+                if len(terms) != 1:
+                    continue
+                count = reader.doc_frequency(field, terms[0])
+                if count > 0:
+                    ranked.append((count, word))
+            ranked.sort()
+            return [word for _count, word in ranked[: max(0, limit)]]
+
+        return self._guarded(rank)
+
     def titles(self) -> list[tuple[str, str]]:
         """(id, title) of every indexed entry, by title."""
         cache = self._guarded(self._reader_cache)

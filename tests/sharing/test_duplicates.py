@@ -203,6 +203,30 @@ def test_uses_the_index_when_present(tmp_path, sample_root, make_entry):
     )
 
 
+def test_index_finds_a_copy_with_a_new_title_and_summary(tmp_path, sample_root, make_entry):
+    import shutil
+
+    from practicebase.index import rebuild_index
+    from practicebase.kb import KnowledgeBase
+    from practicebase.reports import load_entries
+
+    root = tmp_path / "kb"
+    shutil.copytree(sample_root / "entries", root / "entries")
+    kb = KnowledgeBase(root)
+    rebuild_index(kb)
+    original = next(e for e in load_entries(kb).entries if e.id == "referral-triage-desk")
+    # No word of the title or summary is in the knowledge base: only the body can find it.
+    rewritten = make_entry(
+        "essex-intake-queue",
+        title="Quarterly harbour ledger",
+        summary="Ledger lines reconciled each quarter by harbour volunteers.",
+        body=original.body,
+    )
+    problems = duplicate_warnings(kb, [rewritten])
+    assert len(problems) == 1 and problems[0].field is None
+    assert "existing entry 'referral-triage-desk'" in problems[0].message
+
+
 def test_misspelt_title_warns_but_a_different_word_does_not(kb, make_entry):
     old = make_entry("referral-triage-desk", title="Referral triage desk for schools", body="")
     typo = make_entry("referal-triage-desk", title="Referal triage desk for schools", body="")

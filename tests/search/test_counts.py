@@ -1,5 +1,6 @@
-"""Facet counts equal the counts over every matching entry, whether a query matches most of
-the knowledge base (counted through the entries it does not match) or few of it."""
+"""Counts over the index: facet counts equal the counts over every matching entry, whether a
+query matches most of the knowledge base (counted through the entries it does not match) or
+few of it; words rank by how many entries hold them."""
 
 from __future__ import annotations
 
@@ -46,3 +47,11 @@ def test_facet_counts_cover_every_match(searcher: Searcher, text: str, expected_
             value = getattr(hit, attribute)
             counted.update(value if isinstance(value, tuple) else (value,))
         assert dict(result.facets[field]) == dict(counted), field
+
+
+def test_rarest_words_rank_by_how_few_entries_hold_them(searcher: Searcher) -> None:
+    # "mentoring" is in ten bodies, "helpline" in two, "dashboard" in two; "zeppelin" in none.
+    words = ["mentoring", "zeppelin", "dashboard", "helpline", "helpline", "of the"]
+    assert searcher.rarest_words(words, 2) == ["dashboard", "helpline"]
+    assert searcher.rarest_words(words, 5) == ["dashboard", "helpline", "mentoring"]
+    assert searcher.rarest_words(words, 0) == []
