@@ -6,6 +6,8 @@ import random
 import time
 from pathlib import Path
 
+import pytest
+
 from practicebase.duplicates import duplicate_warnings
 
 GP_BODY = """## Problem
@@ -173,18 +175,25 @@ def test_cheap_on_ten_thousand_entries(kb, make_entry, monkeypatch):
     assert "entry-5'" in next(p.message for p in problems if p.path == "fresh-one")
 
 
-def test_uses_the_index_when_present(tmp_path, sample_root, make_entry):
+@pytest.fixture(scope="module")
+def indexed_samples(tmp_path_factory, sample_root):
+    """The sample knowledge base, indexed, with its entry 'referral-triage-desk' (read only)."""
     import shutil
 
     from practicebase.index import rebuild_index
     from practicebase.kb import KnowledgeBase
     from practicebase.reports import load_entries
 
-    root = tmp_path / "kb"
+    root = tmp_path_factory.mktemp("indexed") / "kb"
     shutil.copytree(sample_root / "entries", root / "entries")
     kb = KnowledgeBase(root)
     rebuild_index(kb)
     original = next(e for e in load_entries(kb).entries if e.id == "referral-triage-desk")
+    return kb, original
+
+
+def test_uses_the_index_when_present(indexed_samples, make_entry):
+    kb, original = indexed_samples
     retitled = make_entry(
         "kent-triage-desk",
         title="A single queue for Prevent referrals in Kent",
@@ -203,18 +212,8 @@ def test_uses_the_index_when_present(tmp_path, sample_root, make_entry):
     )
 
 
-def test_index_finds_a_copy_with_a_new_title_and_summary(tmp_path, sample_root, make_entry):
-    import shutil
-
-    from practicebase.index import rebuild_index
-    from practicebase.kb import KnowledgeBase
-    from practicebase.reports import load_entries
-
-    root = tmp_path / "kb"
-    shutil.copytree(sample_root / "entries", root / "entries")
-    kb = KnowledgeBase(root)
-    rebuild_index(kb)
-    original = next(e for e in load_entries(kb).entries if e.id == "referral-triage-desk")
+def test_index_finds_a_copy_with_a_new_title_and_summary(indexed_samples, make_entry):
+    kb, original = indexed_samples
     # No word of the title or summary is in the knowledge base: only the body can find it.
     rewritten = make_entry(
         "essex-intake-queue",
