@@ -326,7 +326,7 @@ def open_index(kb: KnowledgeBase):
 def _open_dir(location: Path):
     from whoosh import index as windex
 
-    from practicebase.whoosh_files import use_lazy_buffers
+    from practicebase.whoosh_internals import use_lazy_buffers
 
     use_lazy_buffers()
     try:

@@ -1,9 +1,10 @@
-"""The bulk scorer's shortcuts give exactly what Whoosh's own matchers give, on a real index.
+"""The bulk scorer gives exactly what Whoosh's own matchers give, on a real index, both with
+the private shortcuts of `practicebase.whoosh_internals` and on the public path
+(PRACTICEBASE_PUBLIC_WHOOSH=1).
 
 Ranking reads posting blocks without their values, phrases are checked from decoded
 positions, and snippets read character offsets segment by segment: each is compared here
-with Whoosh's ordinary matcher over the same index, including a segment with deletions
-(whose postings Whoosh filters, so the shortcuts take their general path).
+with Whoosh's ordinary matcher over the same index, including a segment with deletions.
 """
 
 from __future__ import annotations
@@ -16,17 +17,25 @@ from pathlib import Path
 import pytest
 from search_helpers import entry_text
 from whoosh import query
-from whoosh.codec.whoosh3 import W3LeafMatcher
 
+from practicebase import whoosh_internals
 from practicebase.index import open_searcher, rebuild_index, update_index
 from practicebase.kb import KnowledgeBase
-from practicebase.scoring import (
-    BulkScorer,
-    _block_ids_weights,
-    segments,
-    term_characters,
-    term_docnums,
-)
+from practicebase.search.ranking import BulkScorer, RankingWeighting, segments, term_docnums
+from practicebase.search.snippets import term_characters
+from practicebase.whoosh_internals import MemoryReader, postings_blocks
+
+
+@pytest.fixture(autouse=True, params=["private", "public"])
+def whoosh_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on both paths of the fenced module."""
+    if request.param == "public":
+        monkeypatch.setenv("PRACTICEBASE_PUBLIC_WHOOSH", "1")
+    else:
+        monkeypatch.delenv("PRACTICEBASE_PUBLIC_WHOOSH", raising=False)
+    assert whoosh_internals.private_allowed() == (request.param == "private")
+    return request.param
+
 
 WORDS = [
     "case", "management", "referral", "panel", "channel",
@@ -62,13 +71,15 @@ def searchers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list]:
     rng = random.Random(7)
     paths = [_write(kb, number, rng) for number in range(300)]
     rebuild_index(kb)
-    ix, _generation, whole = open_searcher(kb)
+    ix, _generation, opened = open_searcher(kb)
+    whole = opened.__class__(opened.reader(), fromindex=ix, weighting=RankingWeighting())
     paths[5].write_text(
         entry_text("bulk-0005", force="kent", body="case management again. " * 3),
         encoding="utf-8",
     )
     update_index(kb)
-    ix2, _generation, edited = open_searcher(kb)
+    ix2, _generation, opened = open_searcher(kb)
+    edited = opened.__class__(opened.reader(), fromindex=ix2, weighting=RankingWeighting())
     assert any(sub.reader().has_deletions() for sub, _offset in segments(edited))
     yield [whole, edited]
     for searcher, index in ((whole, ix), (edited, ix2)):
@@ -135,24 +146,26 @@ def test_term_docnums_match_whoosh(searchers: list, which: int, field: str, word
     assert expected or word == "zzz"
 
 
-def test_blocks_read_without_values_equal_whoosh_blocks(searchers: list) -> None:
-    searcher = searchers[0]
+@pytest.mark.parametrize("which", [0, 1], ids=["whole", "with-deletion"])
+def test_posting_blocks_equal_whoosh_postings(searchers: list, which: int) -> None:
     blocks = 0
-    for sub, _offset in searcher.subsearchers if not searcher.is_atomic() else [(searcher, 0)]:
+    for sub, _offset in segments(searchers[which]):
+        reader = sub.reader()
         for word in (b"case", b"safeguard", b"train"):
-            fast = sub.reader().postings("body", word)
-            slow = sub.reader().postings("body", word)
-            assert isinstance(fast, W3LeafMatcher)
-            while fast.is_active():
-                ids, weights = _block_ids_weights(fast)
-                slow._read_ids()
-                slow._read_weights()
-                assert list(ids) == list(slow._ids)
-                assert list(weights) == list(slow._weights)
-                fast._next_block()
-                slow._next_block()
-                blocks += 1
-            assert not slow.is_active()
+            if ("body", word) not in reader:
+                continue
+            read = [
+                (i, w)
+                for ids, ws in postings_blocks(reader, "body", word)
+                for i, w in zip(ids, ws, strict=True)
+            ]
+            m = reader.postings("body", word)
+            expected = []
+            while m.is_active():
+                expected.append((m.id(), m.weight()))
+                m.next()
+            assert read == expected
+            blocks += len(read) // 128
     assert blocks > 3, "posting lists of more than one block were compared"
 
 
@@ -160,7 +173,7 @@ def test_blocks_read_without_values_equal_whoosh_blocks(searchers: list) -> None
 def test_term_characters_match_whoosh(searchers: list, which: int) -> None:
     searcher = searchers[which]
     docnums = sorted(_whoosh_scores(searcher, query.Term("body", "case")))[::9]
-    found = term_characters(searcher, "body", "case", docnums)
+    found = term_characters(segments(searcher), "body", b"case", docnums)
     m = searcher.postings("body", "case")
     expected = {}
     for docnum in docnums:
@@ -171,8 +184,6 @@ def test_term_characters_match_whoosh(searchers: list, which: int) -> None:
 
 def test_memory_reader_reads_as_bytesio_does() -> None:
     from io import BytesIO
-
-    from practicebase.whoosh_files import MemoryReader
 
     data = bytes(random.Random(3).randrange(256) for _ in range(3000)) + b"\nlast line"
     ours, theirs = MemoryReader(memoryview(data)), BytesIO(data)

@@ -112,6 +112,7 @@ def test_search_json_is_stable_and_documented(kb, write_entry: WriteEntry, capsy
         "hits",
         "suggestion",
         "corrections",
+        "reranked",
         "facets",
     }
     assert doc["version"] == 1 and doc["total"] == 1
@@ -137,6 +138,7 @@ def test_search_json_is_stable_and_documented(kb, write_entry: WriteEntry, capsy
     }
     assert hit["rank"] == 1 and hit["id"] == "alpha-practice"
     assert doc["corrections"] == [{"typed": "triaje", "searched_as": ["triage"]}]
+    assert doc["reranked"] == []
     assert doc["facets"]["force"] == [{"value": "west-yorkshire", "count": 1}]
 
 

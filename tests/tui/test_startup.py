@@ -88,11 +88,23 @@ async def test_missing_index_is_built_with_progress_before_searching(kb: Knowled
         assert len(result_ids(app)) == 6
 
 
-async def test_typing_searches_as_you_type(kb: KnowledgeBase) -> None:
+async def test_typing_searches_as_you_type_then_exactly_when_typing_pauses(
+    kb: KnowledgeBase, monkeypatch
+) -> None:
+    from practicebase.tui.screens import search
+
+    monkeypatch.setattr(search, "EXACT_AFTER_SECONDS", 0.8)
+    seen: list[Message] = []
     app = PracticebaseApp(kb, today=TODAY)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30), message_hook=recorder(seen)) as pilot:
         await settle(pilot)
+        seen.clear()
         await type_query(pilot, "resil", keys=True)
-        assert app.search_screen.current_request().as_you_type
-        # The unfinished last word matches as a prefix only in as-you-type searches.
-        assert result_ids(app) == ["staff-resilience-programme"]
+        shown = [m.result for m in seen if isinstance(m, ResultsFetched)]
+        # While typing, the unfinished last word matches as a prefix...
+        typing = [r for r in shown if r.request.as_you_type and r.request.text == "resil"]
+        assert [h.id for h in typing[-1].hits] == ["staff-resilience-programme"]
+        # ...and once typing pauses the screen shows exactly what `practicebase search` finds.
+        assert not shown[-1].request.as_you_type and shown[-1].request.text == "resil"
+        assert not app.search_screen.current_request().as_you_type
+        assert result_ids(app) == [h.id for h in shown[-1].hits]

@@ -138,6 +138,7 @@ def result_json(result: SearchResult, *, facets: bool) -> dict[str, Any]:
         "corrections": [
             {"typed": typed, "searched_as": list(used)} for typed, used in result.corrections
         ],
+        "reranked": [{"typed": typed, "ranked_by": list(used)} for typed, used in result.reranked],
     }
     if facets:
         doc["facets"] = {
@@ -171,6 +172,12 @@ def print_result(result: SearchResult, *, facets: bool, bold: bool) -> None:
     for typed, used in result.corrections:
         print(
             f"searched {clean_line(typed)!r} as: {', '.join(clean_line(u) for u in used)}",
+            file=sys.stderr,
+        )
+    for typed, used in result.reranked:
+        print(
+            f"{clean_line(typed)!r} is in no entry: the other words' matches ranked by: "
+            f"{', '.join(clean_line(u) for u in used)}",
             file=sys.stderr,
         )
     for rank, hit in enumerate(result.hits, request.offset + 1):

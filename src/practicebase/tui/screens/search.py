@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from practicebase.query import last_word_prefix
 from practicebase.search import SORTS, SearchRequest, SearchResult
 from practicebase.tui.errors import describe
 from practicebase.tui.messages import (
@@ -35,6 +36,9 @@ PAGE_SIZE = 20
 # Narrower than this, the results get the whole width and the preview is not shown.
 COMPACT_WIDTH = 90
 DEBOUNCE_SECONDS = 0.15
+# Typing has paused this long: search the text exactly as `practicebase search` does (no
+# prefix completions of the last word), so the results people stop on are the CLI's.
+EXACT_AFTER_SECONDS = 0.6
 
 
 class SearchScreen(Screen[None]):
@@ -66,6 +70,9 @@ class SearchScreen(Screen[None]):
         self._seq = 0
         self._shown_seq = 0
         self._debounce: Timer | None = None
+        self._exact: Timer | None = None
+        # The text the results shown were searched for exactly (not as typed so far).
+        self._exact_text: str | None = None
         # True when the next results answer a new question (text, filters, sort): start at
         # the top. Paging and refreshing keep the highlighted entry.
         self._new_question = True
@@ -106,28 +113,42 @@ class SearchScreen(Screen[None]):
     @property
     def is_settled(self) -> bool:
         """True when no search is waiting or running (what tests wait for)."""
-        return self._debounce is None and self._shown_seq == self._seq
+        return self._debounce is None and self._exact is None and self._shown_seq == self._seq
 
     def current_request(self) -> SearchRequest:
+        """The request for what is on screen: while typing, the last word also matches as a
+        prefix; once typing has paused, exactly what `practicebase search` runs."""
         return SearchRequest(
             text=self.query_text,
             filters=self.filters,
             sort=self.sort,
             limit=self.limit,
-            as_you_type=True,
+            as_you_type=self._exact_text != self.query_text,
         )
 
     @on(Input.Changed, "#query")
     def _query_changed(self, event: Input.Changed) -> None:
         self.query_text = event.value
+        self._exact_text = None
         self.limit = PAGE_SIZE
-        if self._debounce is not None:
-            self._debounce.stop()
+        for timer in (self._debounce, self._exact):
+            if timer is not None:
+                timer.stop()
         self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._debounced_search)
+        self._exact = self.set_timer(EXACT_AFTER_SECONDS, self._exact_search)
 
     def _debounced_search(self) -> None:
         self._debounce = None
         self.search_now()
+
+    def _exact_search(self) -> None:
+        """Typing paused: search the whole text as the CLI does, if the last word was being
+        matched as a prefix (otherwise the results shown already are exactly that)."""
+        self._exact = None
+        typed = self.current_request()
+        self._exact_text = self.query_text
+        if typed.as_you_type and last_word_prefix(self.query_text):
+            self.search_now(new_question=False)
 
     def search_now(self, *, new_question: bool = True) -> None:
         """Search for the current query, filters and sort in a worker (if the index is open)."""
@@ -275,7 +296,7 @@ class SearchScreen(Screen[None]):
             query = self.query_one("#query", Input)
             with query.prevent(Input.Changed):
                 query.value = text
-            self.query_text = text
+            self.query_text = self._exact_text = text  # a whole query, not one being typed
         self.search_now()
 
     @on(events.Click, "#suggestion")
@@ -323,7 +344,7 @@ class SearchScreen(Screen[None]):
             query = self.query_one("#query", Input)
             with query.prevent(Input.Changed):
                 query.value = suggestion
-            self.query_text = suggestion
+            self.query_text = self._exact_text = suggestion
             self.limit = PAGE_SIZE
             self.search_now()
 

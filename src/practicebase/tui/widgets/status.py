@@ -63,6 +63,12 @@ class SuggestionLine(Static):
             line.append_text(t.line(typed, "bold"))
             line.append(" as ")
             line.append_text(t.line(" or ".join(used), "bold"))
+        for typed, used in result.reranked:
+            if line.plain:
+                line.append("; ")
+            line.append_text(t.line(typed, "bold"))
+            line.append(" is in no entry: ranked by ")
+            line.append_text(t.line(" or ".join(used), "bold"))
         self.suggestion = result.suggestion or None
         if self.suggestion:
             if line.plain:

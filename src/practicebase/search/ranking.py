@@ -1,0 +1,289 @@
+"""The ranking model: BM25F per word, weighted by how much of the query an entry answers.
+
+A query is a list of *units*: one typed word with its spellings, acronym expansions and
+synonyms, or one phrase (see `compile.py`). An entry's score is
+
+    score(d) = sum over units u of  count(u) * bm25f(u, d)        (the BM25F part)
+               * coverage(d) ** COVERAGE_POWER                   (how much it answers)
+
+    coverage(d) = sum of count(u) * idf(u) over the units d matches
+                  / sum of count(u) * idf(u) over all units
+
+`bm25f` is BM25 per field with field boosts (title 3, summary 2, body 1, meta 1.5), summed,
+with BM25's own inverse document frequency, log(1 + (N - n + 0.5) / (n + 0.5)): a word most
+entries hold says almost nothing about any one of them. `idf(u)` is the same formula over the
+entries the whole unit matches. `count(u)` is how often the query asks for the unit: a long
+question repeats the words it is about.
+
+So missing a rare, specific word costs an entry most of its score, and missing a word most
+entries hold costs it almost nothing: the rare words of a question decide, and for a short
+query of comparable words the entries holding all of them come first. docs/search.md gives the
+measured effect of each part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import log
+from typing import Any
+
+from whoosh import query, scoring
+
+from practicebase.whoosh_internals import field_lengths, positions, postings_blocks
+
+K1 = 1.2
+B = 0.75
+COVERAGE_POWER = 2.0
+CACHE_POSTINGS = 400_000
+CACHE_PHRASE_POSTINGS = 100_000
+
+
+def idf(matching: int, total: int) -> float:
+    """BM25's inverse document frequency, kept positive (as Lucene does)."""
+    return log(1.0 + (total - matching + 0.5) / (matching + 0.5))
+
+
+class RankingWeighting(scoring.BM25F):
+    """Whoosh's BM25F with BM25's inverse document frequency: the weighting every Whoosh
+    searcher of practicebase uses, so Whoosh's own matchers score as `BulkScorer` does."""
+
+    def idf(self, searcher: Any, fieldname: str, text: Any) -> float:
+        parent = searcher.get_parent()
+        return idf(parent.doc_frequency(fieldname, text), parent.doc_count_all())
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One part of a query that an entry can match or not."""
+
+    query: Any
+    # How often the query asks for it: a question repeats the words it is about.
+    count: int = 1
+    # Ranks the entries the other units find, and finds none of its own: an unknown word's
+    # correction in a query whose other words match.
+    optional: bool = False
+
+
+def segments(searcher: Any) -> list[tuple[Any, int]]:
+    """(sub-searcher, first global docnum) of each segment of `searcher`."""
+    return [(searcher, 0)] if searcher.is_atomic() else list(searcher.subsearchers)
+
+
+def term_docnums(searcher: Any, field: str, text: Any) -> frozenset[int]:
+    """The global docnums of the live documents holding a term."""
+    if field not in searcher.schema:
+        return frozenset()
+    try:
+        btext = searcher.schema[field].to_bytes(text) if isinstance(text, str) else text
+    except Exception:  # noqa: BLE001 - a value the field cannot hold: no document has it
+        return frozenset()
+    found: list[int] = []
+    for sub, offset in segments(searcher):
+        for ids, _weights in postings_blocks(sub.reader(), field, btext):
+            found.extend(i + offset for i in ids)
+    return frozenset(found)
+
+
+def rank(scorer: BulkScorer, units: Sequence[Unit], total: int) -> tuple[dict[int, float], bool]:
+    """(docnum -> score of every live document matching the units (see the module
+    docstring), whether optional units only ranked what the required ones matched).
+
+    Optional units score only documents a required unit matches, unless no required unit
+    matches anything (then the query is, in effect, the optional units alone)."""
+    scored = [(unit, scorer.query(unit.query)) for unit in units]
+    required = [scores for unit, scores in scored if not unit.optional]
+    if any(required):
+        allowed: set[int] | None = set().union(*required)
+    else:
+        allowed = None
+    weights = [unit.count * idf(len(scores), total) for unit, scores in scored]
+    whole = sum(weights) or 1.0
+    bm25f: dict[int, float] = {}
+    covered: dict[int, float] = {}
+    for (unit, scores), weight in zip(scored, weights, strict=True):
+        count = unit.count
+        get_score, get_cover = bm25f.get, covered.get
+        if allowed is not None and unit.optional:
+            items = [(d, s) for d, s in scores.items() if d in allowed]
+        else:
+            items = scores.items()
+        for docnum, score in items:
+            bm25f[docnum] = get_score(docnum, 0.0) + count * score
+            covered[docnum] = get_cover(docnum, 0.0) + weight
+    power = COVERAGE_POWER
+    scores = {d: s * (covered[d] / whole) ** power for d, s in bm25f.items()}
+    return scores, allowed is not None and any(unit.optional for unit in units)
+
+
+class BulkScorer:
+    """BM25F (as `RankingWeighting` computes it) over whole posting lists at once.
+
+    Scoring match by match through Whoosh's matcher tree costs about 10 µs per document and
+    clause in Python; reading a posting list block by block and scoring it in one loop costs a
+    fraction of that, and the per-term results are cached for the life of the reader, so the
+    queries typed one key at a time reuse the words already typed. Per reader: make a new one
+    after `refresh()`.
+    """
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+        self.segments = segments(searcher)
+        self._lengths: dict[tuple[int, str], list[int]] = {}
+        self._cache: dict[tuple[str, object, float], dict[int, float]] = {}
+        self._cached = 0
+        # Verified phrases apart from the term cache, whose clearing would otherwise take
+        # them along: checking positions is the dearest step of a query, and a phrase
+        # stays in the query while more words are typed after it.
+        self._phrases: dict[tuple[str, tuple[str, ...]], dict[int, float]] = {}
+        self._phrased = 0
+
+    def _segment_lengths(self, index: int, field: str) -> list[int]:
+        key = (index, field)
+        found = self._lengths.get(key)
+        if found is None:
+            found = self._lengths[key] = field_lengths(self.segments[index][0].reader(), field)
+        return found
+
+    def term(self, field: str, text: Any, boost: float = 1.0) -> dict[int, float]:
+        """docnum -> boosted BM25F score of one term in one field (cached)."""
+        key = (field, text, boost)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        found = self._score_term(field, text, boost)
+        if self._cached + len(found) > CACHE_POSTINGS:
+            self._cache.clear()
+            self._cached = 0
+        self._cache[key] = found
+        self._cached += len(found)
+        return found
+
+    def _score_term(self, field: str, text: Any, boost: float) -> dict[int, float]:
+        searcher = self.searcher
+        scores: dict[int, float] = {}
+        schema = searcher.schema
+        if field not in schema:
+            return scores
+        btext = schema[field].to_bytes(text) if isinstance(text, str) else text
+        if searcher.doc_count_all() == 0 or searcher.doc_frequency(field, btext) == 0:
+            return scores
+        if not schema[field].scorable:
+            for docnum in term_docnums(searcher, field, btext):
+                scores[docnum] = boost
+            return scores
+        weight = searcher.idf(field, btext) * boost
+        avgfl = searcher.avg_field_length(field) or 1
+        c = K1 * (1 - B)
+        d = K1 * B / avgfl
+        k = K1 + 1
+        for index, (sub, offset) in enumerate(self.segments):
+            reader = sub.reader()
+            if (field, btext) not in reader:
+                continue
+            lengths = self._segment_lengths(index, field)
+            for ids, weights in postings_blocks(reader, field, btext):
+                for docnum, w in zip(ids, weights, strict=False):
+                    scores[docnum + offset] = weight * (w * k) / (w + c + d * lengths[docnum])
+        return scores
+
+    def query(self, q: Any, boost: float = 1.0) -> dict[int, float]:
+        """docnum -> score for a query tree of ORs over terms; other queries by matcher."""
+        if isinstance(q, query.Term):
+            return self.term(q.fieldname, q.text, boost * q.boost)
+        if isinstance(q, query.Or):
+            parts: list[dict[int, float]] = []
+            self._or_parts(q, boost, parts)
+            return _summed(parts)
+        if isinstance(q, query.Phrase) and q.slop == 1 and len(q.words) > 1:
+            found = self.phrase(q.fieldname, tuple(q.words))
+            if found is not None:
+                scale = boost * q.boost
+                return {docnum: score * scale for docnum, score in found.items()}
+        if isinstance(q, query.And) and q.subqueries:
+            parts = sorted((self.query(sub, boost * q.boost) for sub in q.subqueries), key=len)
+            common = set(parts[0]).intersection(*parts[1:])
+            return {docnum: sum(p[docnum] for p in parts) for docnum in common}
+        searcher = self.searcher
+        out = {}
+        m = q.matcher(searcher, searcher.context())
+        while m.is_active():
+            out[m.id()] = m.score() * boost
+            m.next()
+        return out
+
+    def _or_parts(self, q: Any, boost: float, parts: list[dict[int, float]]) -> None:
+        """The scores of the clauses of nested ORs, flattened, so they are summed once."""
+        for sub in q.subqueries:
+            if isinstance(sub, query.Or):
+                self._or_parts(sub, boost * q.boost, parts)
+            else:
+                part = self.query(sub, boost * q.boost)
+                if part:
+                    parts.append(part)
+
+    def phrase(self, field: str, words: tuple[str, ...]) -> dict[int, float] | None:
+        """docnum -> unboosted score of the words next to each other in `field` (cached), as
+        Whoosh's phrase matcher scores it: the sum of the words' scores. None when the field
+        keeps no positions.
+
+        Whoosh's matcher walks a tree of span matchers for every document holding all the
+        words (10 µs and more each); here the documents come from the cached term scores and
+        only their positions are decoded, a block of postings at a time.
+        """
+        key = (field, words)
+        found = self._phrases.get(key)
+        if found is not None:
+            return found
+        schema = self.searcher.schema
+        if field not in schema:
+            return {}
+        fmt = schema[field].format
+        if fmt is None or not fmt.supports("positions"):
+            return None
+        per_word = [self.term(field, word) for word in words]
+        smallest = min(per_word, key=len)
+        common = set(smallest).intersection(*(p for p in per_word if p is not smallest))
+        found = {}
+        if common:
+            btexts = [schema[field].to_bytes(word) for word in words]
+            for sub, offset in self.segments:
+                reader = sub.reader()
+                end = offset + reader.doc_count_all()
+                local = sorted(d - offset for d in common if offset <= d < end)
+                if not local:
+                    continue
+                places = [positions(reader, field, btext, local) for btext in btexts]
+                for docnum in local:
+                    if _adjacent([p.get(docnum, ()) for p in places]):
+                        total = offset + docnum
+                        found[total] = sum(p[total] for p in per_word)
+        while self._phrases and self._phrased + len(found) > CACHE_PHRASE_POSTINGS:
+            self._phrased -= len(self._phrases.pop(next(iter(self._phrases))))  # oldest
+        self._phrases[key] = found
+        self._phrased += len(found)
+        return found
+
+
+def _summed(parts: list[dict[int, float]]) -> dict[int, float]:
+    """docnum -> the sum of its scores in `parts`: a copy of the largest, the others added."""
+    if not parts:
+        return {}
+    parts.sort(key=len, reverse=True)
+    out = dict(parts[0])
+    get = out.get
+    for part in parts[1:]:
+        for docnum, score in part.items():
+            out[docnum] = get(docnum, 0.0) + score
+    return out
+
+
+def _adjacent(places: list) -> bool:
+    """True when some position p of the first word has p+1 for the second, p+2 for the third..."""
+    if not all(places):
+        return False
+    if len(places) == 2:
+        second = set(places[1])
+        return any(p + 1 in second for p in places[0])
+    rest = [set(p) for p in places[1:]]
+    return any(all(p + i in s for i, s in enumerate(rest, 1)) for p in places[0])

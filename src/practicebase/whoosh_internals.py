@@ -1,0 +1,325 @@
+"""The one module that relies on Whoosh 2.7.4's private internals, fenced.
+
+Three shortcuts make search fast enough to type into: posting blocks read without their
+values (ranking needs only document numbers and weights), positions decoded only for the
+documents that need them (phrases, snippets), and segment files read in place instead of
+copied (`use_lazy_buffers`). Each rests on Whoosh's private layout: the pickle of a postings
+block, `W3LeafMatcher`'s fields, the field-length column, `compound.BufferFile`.
+
+They are used only when the installed Whoosh is the version they were written against and
+`PRACTICEBASE_PUBLIC_WHOOSH` is not set to 1; otherwise every function here answers through
+Whoosh's public matchers and readers, more slowly but with the same results (the differential
+tests in tests/search/test_bulk_scoring.py run both ways). Nothing else in practicebase may
+name a Whoosh underscore attribute (tests/search/test_whoosh_fence.py).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from functools import cached_property
+from itertools import accumulate
+from operator import itemgetter
+from typing import Any
+
+import whoosh
+from whoosh import formats
+from whoosh.filedb import compound, structfile
+
+SUPPORTED_VERSION = "2.7.4"
+
+
+def private_allowed() -> bool:
+    """True when the private shortcuts may be used: the Whoosh they were written for, and
+    not switched off with PRACTICEBASE_PUBLIC_WHOOSH=1. Read at each call, so tests can run
+    both paths in one process."""
+    if os.environ.get("PRACTICEBASE_PUBLIC_WHOOSH", "") == "1":
+        return False
+    return whoosh.versionstring() == SUPPORTED_VERSION
+
+
+# --- segment files read in place -----------------------------------------------------------
+
+
+class MemoryReader:
+    """The read side of a binary file over a memoryview, without copying the view: what
+    Whoosh's sequential reads (block headers, pickles, magic numbers) need of `BytesIO`."""
+
+    def __init__(self, buf: Any) -> None:
+        self._buf = memoryview(buf)
+        self._pos = 0
+        self.closed = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._pos
+        end = len(self._buf) if size is None or size < 0 else min(start + size, len(self._buf))
+        self._pos = max(start, end)
+        return self._buf[start:end].tobytes()
+
+    def peek(self, size: int = 0) -> bytes:
+        """Bytes from the position on, without moving it: lets the C unpickler read a pickle
+        with one `peek` and one `read` instead of a `read` per opcode."""
+        end = min(self._pos + max(size, 1), len(self._buf))
+        return self._buf[self._pos : end].tobytes()
+
+    def readinto(self, target: Any) -> int:
+        data = self.read(len(target))
+        target[: len(data)] = data
+        return len(data)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        limit = len(self._buf) if size is None or size < 0 else self._pos + size
+        start = end = self._pos
+        while end < min(limit, len(self._buf)):
+            chunk = self._buf[end : min(end + 256, limit)].tobytes()
+            found = chunk.find(b"\n")
+            if found >= 0:
+                end += found + 1
+                break
+            end += len(chunk)
+        self._pos = end
+        return self._buf[start:end].tobytes()
+
+    def __iter__(self) -> Any:
+        while line := self.readline():
+            yield line
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._pos, len(self._buf))[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        self.closed = True
+        self._buf = memoryview(b"")
+
+
+class LazyBufferFile(structfile.BufferFile):
+    """A `BufferFile` whose sequential reads go through a `MemoryReader` made on first use,
+    instead of a `BytesIO` copy of the whole buffer made when it is opened (70 ms per open of
+    a 10,000-entry index, and as much again at the first search)."""
+
+    def __init__(self, buf: Any, name: str | None = None, onclose: Any = None) -> None:
+        self._buf = buf
+        self._name = name
+        self.onclose = onclose
+        self.is_real = False
+        self.is_closed = False
+
+    @cached_property
+    def file(self) -> MemoryReader:  # type: ignore[override]
+        return MemoryReader(self._buf)
+
+    def subset(self, position: int, length: int, name: str | None = None) -> LazyBufferFile:
+        return LazyBufferFile(self.get(position, length), name=name or self._name)
+
+    def close(self) -> None:
+        if "file" in self.__dict__:
+            super().close()
+            return
+        if self.is_closed:
+            raise Exception("This file is already closed")
+        if self.onclose:
+            self.onclose(self)
+        self.is_closed = True
+
+
+_ORIGINAL_BUFFER_FILE = compound.BufferFile
+
+
+def use_lazy_buffers() -> None:
+    """Make Whoosh's compound (segment) files open their parts as `LazyBufferFile`s, when the
+    private shortcuts are allowed (else Whoosh's own class)."""
+    compound.BufferFile = (  # type: ignore[misc]
+        LazyBufferFile if private_allowed() else _ORIGINAL_BUFFER_FILE
+    )
+
+
+# --- field lengths -------------------------------------------------------------------------
+
+
+def _length_table() -> list[int]:
+    from whoosh.util.numeric import byte_to_length
+
+    return [byte_to_length(i) for i in range(256)]
+
+
+_LENGTHS: list[int] | None = None
+
+
+def field_lengths(reader: Any, field: str) -> list[int]:
+    """The length of `field` in each document of one segment's reader, by document number.
+
+    Private: the whole length column read as bytes at once. Public: one call per document."""
+    global _LENGTHS
+    n = reader.doc_count_all()
+    if private_allowed():
+        try:
+            from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+            col = reader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+            if col is None:
+                return [0] * n
+            if _LENGTHS is None:
+                _LENGTHS = _length_table()
+            table = _LENGTHS
+            raw = col._dbfile.get(col._basepos, min(col._count, n))
+            return [table[b] for b in raw] + [0] * max(0, n - len(raw))
+        except AttributeError:  # another codec or layout: the public way below
+            pass
+    return [reader.doc_field_length(d, field, 0) or 0 for d in range(n)]
+
+
+# --- posting blocks ------------------------------------------------------------------------
+
+# In Whoosh 2.7.4 a postings block is a zlib-compressed protocol-2 pickle of the tuple
+# (ids, weights, values). A positional field's values are one pickled `bytes` per posting,
+# and unpickling protocol-2 bytes (through `_codecs.encode`) is three quarters of the cost of
+# reading the block. Ranking needs only ids and weights: `_block_ids_weights` unpickles the
+# stream up to the values tuple, whose MARK comes just before the first `_codecs.encode`.
+_BYTES_GLOBAL = b"c_codecs\nencode\n"
+_MARK = ord("(")
+# A block's ids and weights take at most 128 * (5 + 9) bytes of the decompressed stream.
+_HEAD_BYTES = 4096
+
+
+def _leaf_postings(reader: Any, field: str, btext: bytes) -> tuple[Any, frozenset[int]]:
+    """(matcher, deleted docnums) of one term in one segment: Whoosh wraps the postings of a
+    segment with deletions in a filter that skips them one posting at a time; unwrapped, its
+    blocks can be read whole and the deleted documents dropped from them."""
+    from whoosh.matching.wrappers import FilterMatcher
+
+    m = reader.postings(field, btext)
+    if type(m) is FilterMatcher and m._exclude and _is_w3_leaf(m.child):
+        return m.child, m._ids
+    return m, frozenset()
+
+
+def _is_w3_leaf(m: Any) -> bool:
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    return isinstance(m, W3LeafMatcher)
+
+
+def _block_ids_weights(m: Any) -> tuple[Any, Any]:
+    """(docnums, weights) of the current block of a W3 leaf matcher, without its values.
+
+    Any block not laid out as expected is read the ordinary way, so the result is always
+    Whoosh's own."""
+    if m._data is None and m._compression:
+        raw = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+        head = zlib.decompressobj().decompress(raw, _HEAD_BYTES)
+        at = head.find(_BYTES_GLOBAL)
+        if at > 0 and head[at - 1] == _MARK:
+            try:
+                ids, weights, _ = pickle.loads(head[: at - 1] + b"N\x87.")
+            except Exception:  # noqa: BLE001 - not the layout expected: read it whole
+                ids = None
+            n = m._blocklength
+            if (
+                isinstance(ids, tuple | bytes)
+                and len(ids) == n
+                and (weights is None or isinstance(weights, float) or len(weights) == n)
+            ):
+                if not m._byteids:
+                    ids = tuple(accumulate(ids))
+                if weights is None:
+                    weights = (1.0,) * n
+                elif isinstance(weights, float):
+                    weights = (weights,) * n
+                return ids, weights
+    m._read_ids()
+    m._read_weights()
+    return m._ids, m._weights
+
+
+def postings_blocks(
+    reader: Any, field: str, btext: bytes
+) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """(segment docnums, weights) of the live documents holding a term in one segment's
+    reader, a block at a time (or one posting at a time on the public path)."""
+    if (field, btext) not in reader:
+        return
+    if private_allowed():
+        m, deleted = _leaf_postings(reader, field, btext)
+        if _is_w3_leaf(m):
+            while m.is_active():
+                ids, weights = _block_ids_weights(m)
+                if deleted:
+                    kept = [(i, w) for i, w in zip(ids, weights, strict=False) if i not in deleted]
+                    ids, weights = [i for i, _w in kept], [w for _i, w in kept]
+                yield ids, weights
+                m._next_block()
+            return
+    else:
+        m = reader.postings(field, btext)
+    while m.is_active():
+        yield (m.id(),), (m.weight(),)
+        m.next()
+
+
+# --- positions and character offsets -------------------------------------------------------
+
+
+def _decoder(fmt: Any, kind: str) -> Callable[[bytes], list]:
+    """A function decoding one posting value as `kind`: Whoosh's own, or for its Positions
+    and Characters formats the same decoding with the per-position loop done in C."""
+    if kind == "positions" and type(fmt) in (formats.Positions, formats.Characters):
+        loads = pickle.loads
+        first = itemgetter(0) if type(fmt) is formats.Characters else None
+
+        def positions(value: bytes) -> list[int]:
+            # A value is a 4-byte count and a pickle of deltas whose STOP may be trimmed.
+            codes = loads(value[4:] if value.endswith(b".") else value[4:] + b".")
+            return list(accumulate(map(first, codes) if first else codes))
+
+        return positions
+    return getattr(fmt, f"decode_{kind}")
+
+
+def positions(
+    reader: Any, field: str, btext: bytes, wanted: list[int], kind: str = "positions"
+) -> dict[int, list]:
+    """Segment docnum -> decoded postings value (`kind`: "positions", or "characters" for
+    (position, start, end)) of one term, for the sorted live docnums in `wanted`.
+
+    Private: reads the segment's postings directly and unpickles only the blocks that hold a
+    wanted document. Public: skips the matcher to each wanted document."""
+    out: dict[int, list] = {}
+    if not wanted or (field, btext) not in reader:
+        return out
+    if private_allowed():
+        m, _deleted = _leaf_postings(reader, field, btext)  # (wanted holds no deleted doc)
+        if _is_w3_leaf(m):
+            decode = _decoder(reader.schema[field].format, kind)
+            want = set(wanted)
+            i, n = 0, len(wanted)
+            while m.is_active() and i < n:
+                top = m.block_max_id()
+                if wanted[i] <= top:  # else no wanted document in this block: not unpickled
+                    m._read_ids()
+                    m._read_values()
+                    for docnum, value in zip(m._ids, m._values, strict=False):
+                        if docnum in want:
+                            out[docnum] = decode(value)
+                    while i < n and wanted[i] <= top:
+                        i += 1
+                m._next_block()
+            return out
+    else:
+        m = reader.postings(field, btext)
+    for docnum in wanted:
+        if not m.is_active():
+            break
+        if m.id() < docnum:
+            m.skip_to(docnum)
+            if not m.is_active():
+                break
+        if m.id() == docnum:
+            out[docnum] = m.value_as(kind)
+    return out
