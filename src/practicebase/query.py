@@ -26,8 +26,8 @@ from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-MAX_QUERY_CHARS = 1000
-MAX_CLAUSES = 64
+MAX_QUERY_CHARS = 4000
+MAX_CLAUSES = 512
 
 FILTER_FIELDS = {
     "force": "force",

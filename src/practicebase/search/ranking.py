@@ -34,7 +34,7 @@ from practicebase.whoosh_internals import field_lengths, positions, postings_blo
 
 K1 = 1.2
 B = 0.75
-COVERAGE_POWER = 2.0
+COVERAGE_POWER = 1.0
 CACHE_POSTINGS = 400_000
 CACHE_PHRASE_POSTINGS = 100_000
 
@@ -145,13 +145,16 @@ class BulkScorer:
             found = self._lengths[key] = field_lengths(self.segments[index][0].reader(), field)
         return found
 
-    def term(self, field: str, text: Any, boost: float = 1.0) -> dict[int, float]:
-        """docnum -> boosted BM25F score of one term in one field (cached)."""
-        key = (field, text, boost)
+    def term(
+        self, field: str, text: Any, boost: float = 1.0, *, idf_free: bool = False
+    ) -> dict[int, float]:
+        """docnum -> boosted BM25 score of one term in one field (cached); with `idf_free`,
+        without the term's idf (for `word`, which applies one over all fields)."""
+        key = (field, text, boost) if not idf_free else (field, text, -boost)
         found = self._cache.get(key)
         if found is not None:
             return found
-        found = self._score_term(field, text, boost)
+        found = self._score_term(field, text, boost, idf_free)
         if self._cached + len(found) > CACHE_POSTINGS:
             self._cache.clear()
             self._cached = 0
@@ -159,7 +162,9 @@ class BulkScorer:
         self._cached += len(found)
         return found
 
-    def _score_term(self, field: str, text: Any, boost: float) -> dict[int, float]:
+    def _score_term(
+        self, field: str, text: Any, boost: float, idf_free: bool = False
+    ) -> dict[int, float]:
         searcher = self.searcher
         scores: dict[int, float] = {}
         schema = searcher.schema
@@ -172,7 +177,7 @@ class BulkScorer:
             for docnum in term_docnums(searcher, field, btext):
                 scores[docnum] = boost
             return scores
-        weight = searcher.idf(field, btext) * boost
+        weight = boost if idf_free else searcher.idf(field, btext) * boost
         avgfl = searcher.avg_field_length(field) or 1
         c = K1 * (1 - B)
         d = K1 * B / avgfl
@@ -192,6 +197,9 @@ class BulkScorer:
         if isinstance(q, query.Term):
             return self.term(q.fieldname, q.text, boost * q.boost)
         if isinstance(q, query.Or):
+            fields = _one_word_in_fields(q)
+            if fields is not None:
+                return self.word(fields, boost * q.boost)
             parts: list[dict[int, float]] = []
             self._or_parts(q, boost, parts)
             return _summed(parts)
@@ -211,6 +219,26 @@ class BulkScorer:
             out[m.id()] = m.score() * boost
             m.next()
         return out
+
+    def word(self, fields: tuple[tuple[str, Any, float], ...], boost: float) -> dict[int, float]:
+        """docnum -> score of one word in several text fields (cached): BM25 per field,
+        weighted by the field's boost and added, with one idf for the word, over the entries
+        that hold it in any field. How much a word tells about an entry depends on how many
+        entries hold it, not on how many titles do."""
+        key = ("\x00word", fields, boost)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        parts = [self.term(field, text, fboost, idf_free=True) for field, text, fboost in fields]
+        tf_parts = _summed([p for p in parts if p])
+        weight = idf(len(tf_parts), self.searcher.doc_count_all()) * boost
+        found = {d: weight * v for d, v in tf_parts.items()}
+        if self._cached + len(found) > CACHE_POSTINGS:
+            self._cache.clear()
+            self._cached = 0
+        self._cache[key] = found
+        self._cached += len(found)
+        return found
 
     def _or_parts(self, q: Any, boost: float, parts: list[dict[int, float]]) -> None:
         """The scores of the clauses of nested ORs, flattened, so they are summed once."""
@@ -263,6 +291,17 @@ class BulkScorer:
         self._phrases[key] = found
         self._phrased += len(found)
         return found
+
+
+def _one_word_in_fields(q: Any) -> tuple[tuple[str, Any, float], ...] | None:
+    """((field, text, boost), ...) when `q` is an OR of one term in several different fields
+    (a typed word in the text fields), else None."""
+    subs = q.subqueries
+    if len(subs) < 2 or not all(type(sub) is query.Term for sub in subs):
+        return None
+    if len({sub.text for sub in subs}) != 1 or len({sub.fieldname for sub in subs}) != len(subs):
+        return None
+    return tuple((sub.fieldname, sub.text, sub.boost) for sub in subs)
 
 
 def _summed(parts: list[dict[int, float]]) -> dict[int, float]:
