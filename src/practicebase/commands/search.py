@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         sort=args.sort,
         offset=args.offset,
         limit=min(args.limit, 1000),
-        with_facets=args.facets or args.json,
+        with_facets=args.facets,  # printed only with --facets, in text and JSON alike
         with_snippets=True,
     )
     searcher = open_searcher(kb, "search")
