@@ -17,11 +17,14 @@ vocabulary) ends in `IndexUnavailable` with a clear message, or an automatic reb
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import pickle
+import re
 import shutil
+import stat
 import struct
 import threading
 import time
@@ -33,6 +36,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from practicebase.entry import Entry, Problem
+from practicebase.fsutil import (
+    WRITE_FAILURES,
+    LockHolder,
+    UnsafeFile,
+    WriteLock,
+    children_die_with_me,
+    pid_alive,
+    read_regular_file,
+    replace_file,
+)
 
 if TYPE_CHECKING:
     from practicebase.kb import KnowledgeBase
@@ -44,6 +57,11 @@ WORDS_FILE = "words.json"
 LOCK_NAME = "write.lock"
 GENERATION_PREFIX = "gen-"
 LOCK_TIMEOUT = 1.0
+# What `_rebuild_locked` names a generation: "gen-<time in ns, hex>-<pid>". `CURRENT` naming
+# anything else (a path, a 360-byte name) is damage, never opened.
+GENERATION_NAME = re.compile(r"gen-[0-9a-f]{1,32}-[0-9]{1,10}")
+POINTER_LIMIT = 4096  # bytes: `CURRENT` is about 100
+WORDS_LIMIT = 256 << 20  # bytes of words.json read at most
 
 Progress = Callable[[int, int], None]
 
@@ -56,8 +74,16 @@ class IndexBusy(Exception):
     """Another process holds the index's write lock."""
 
 
+class IndexReadError(Exception):
+    """Whoosh failed while reading the index's files (unpickling, decompressing, decoding):
+    damage. `storage_reads` turns such failures into this; `_damage_errors` includes it."""
+
+
 def _damage_errors() -> tuple[type[BaseException], ...]:
-    """Every exception type a damaged or vanished Whoosh index has been seen to raise."""
+    """The exception types that mean the index's files are damaged or vanished: Whoosh's
+    index errors, what reading a truncated or corrupted file raises (struct, pickle, zlib,
+    end of file), and OSError. Not TypeError, KeyError, AttributeError and the like: those
+    are bugs, and calling them damage would hide them behind "run index --rebuild"."""
     from whoosh.index import EmptyIndexError, IndexVersionError
     from whoosh.index import IndexError as WhooshIndexError
 
@@ -70,15 +96,57 @@ def _damage_errors() -> tuple[type[BaseException], ...]:
         zlib.error,
         EOFError,
         OSError,  # FileNotFoundError, truncated files, permissions
-        TypeError,
-        ValueError,
-        KeyError,
-        IndexError,
-        AttributeError,
-        ImportError,
-        MemoryError,
-        OverflowError,
+        IndexReadError,
     )
+
+
+def _reading_code() -> tuple[str, ...]:
+    """Folders and files of the code that reads the index's files: Whoosh, and our adapters of
+    Whoosh's file reading."""
+    import whoosh
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    return (
+        os.path.dirname(os.path.abspath(whoosh.__file__)) + os.sep,
+        os.path.join(here, "whoosh_internals.py"),
+        os.path.join(here, "whoosh_files.py"),
+    )
+
+
+def _raised_while_reading(exc: BaseException) -> bool:
+    """True when the innermost frame of `exc` that belongs to Whoosh or to practicebase is
+    Whoosh's (or our Whoosh file adapters'): a failure while Whoosh read the files, e.g. a
+    `ModuleNotFoundError` or `AttributeError` from unpickling a corrupted table of contents.
+    A failure in our own code (a bug) is not one, even when Whoosh called it."""
+    reading = _reading_code()
+    ours = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    verdict = False
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = os.path.abspath(tb.tb_frame.f_code.co_filename)
+        if filename.startswith(reading[0]) or filename in reading[1:]:
+            verdict = True
+        elif filename.startswith(ours):
+            verdict = False
+        tb = tb.tb_next
+    return verdict
+
+
+@contextlib.contextmanager
+def storage_reads() -> Iterator[None]:
+    """Around code that reads the index through Whoosh: any error Whoosh raises while reading
+    (a corrupted pickle can raise almost anything) becomes `IndexReadError`, i.e. damage;
+    errors of our own code pass through unchanged, as the bugs they are."""
+    try:
+        yield
+    except _damage_errors():
+        raise
+    except (IndexUnavailable, IndexBusy):
+        raise
+    except Exception as exc:
+        if not _raised_while_reading(exc):
+            raise
+        raise IndexReadError(f"{type(exc).__name__} while reading the index: {exc}") from exc
 
 
 @dataclass
@@ -94,6 +162,8 @@ class IndexReport:
     rebuilt: bool = False
     # Why a rebuild happened, or what a check found (e.g. "no index yet").
     note: str = ""
+    # Things worth saying that are not problems (e.g. a stale lock was broken).
+    notices: list[str] = field(default_factory=list)
 
     @property
     def up_to_date(self) -> bool:
@@ -252,42 +322,70 @@ def read_words(location: Path):
     from practicebase.analysis import WordList
 
     try:
-        return WordList.from_json((location / WORDS_FILE).read_text("utf-8"))
+        text = read_regular_file(location / WORDS_FILE, WORDS_LIMIT).decode("utf-8")
+        return WordList.from_json(text)
     except (OSError, ValueError, UnicodeDecodeError, TypeError, RecursionError):
         return WordList()
 
 
 def _write_words(location: Path, words) -> None:
-    tmp = location / f"{WORDS_FILE}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(words.to_json())
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, location / WORDS_FILE)
+    replace_file(location / WORDS_FILE, words.to_json().encode("utf-8"))
 
 
 # --- locations, pointer and lock -----------------------------------------------------------
 
 
 def _pointer(index_dir: Path) -> dict[str, Any] | None:
+    """The pointer's content, or None when it is missing or damaged."""
     try:
-        data = json.loads((index_dir / POINTER).read_text("utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
+        return _read_pointer(index_dir)
+    except IndexUnavailable:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("generation"), str):
+
+
+def _read_pointer(index_dir: Path) -> dict[str, Any] | None:
+    """The pointer's content; None when there is none; `IndexUnavailable` saying what is
+    wrong when it is anything but a small regular file naming a generation as we name them.
+
+    It is read as untrusted: `lstat` first and `O_NOFOLLOW | O_NONBLOCK`, so a FIFO, a link to
+    `/dev/zero` or a device is refused without being read; at most POINTER_LIMIT bytes.
+    """
+    path = index_dir / POINTER
+    try:
+        data = read_regular_file(path, POINTER_LIMIT)
+    except (FileNotFoundError, NotADirectoryError):
         return None
-    return data
+    except UnsafeFile as exc:
+        raise _pointer_damaged(f"is {exc.strerror}") from exc
+    except OSError as exc:
+        raise _pointer_damaged(f"cannot be read, {exc.strerror or exc}") from exc
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise _pointer_damaged("is not what practicebase writes") from exc
+    generation = value.get("generation") if isinstance(value, dict) else None
+    if not isinstance(generation, str) or not GENERATION_NAME.fullmatch(generation):
+        raise _pointer_damaged("names no generation practicebase writes")
+    return value
+
+
+def _pointer_damaged(reason: str) -> IndexUnavailable:
+    # No colon in the reason: callers show the message up to its first colon.
+    reason = reason.replace(":", ",")
+    return IndexUnavailable(
+        f"the search index is damaged (index/{POINTER} {reason}): "
+        "run `practicebase index --rebuild`"
+    )
 
 
 def _write_pointer(index_dir: Path, generation: str, fingerprint: str) -> None:
-    tmp = index_dir / f"{POINTER}.tmp"
     data = {"schema": SCHEMA_VERSION, "generation": generation, "vocabulary": fingerprint}
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, index_dir / POINTER)
-    _fsync_dir(index_dir)
+    path = index_dir / POINTER
+    with contextlib.suppress(OSError):
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            # Damage only a rebuild meets: a folder where the pointer belongs (index/ is ours).
+            shutil.rmtree(path)
+    replace_file(path, json.dumps(data).encode("utf-8"))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -316,7 +414,7 @@ def open_index(kb: KnowledgeBase):
     """Open the live index; `(whoosh index, generation)`. Raises `IndexUnavailable`."""
     ix, generation = _checked_pointer_index(kb)
     try:
-        with ix.reader() as reader:
+        with storage_reads(), ix.reader() as reader:
             reader.doc_count()
     except _damage_errors() as exc:
         raise damaged_index(exc) from exc
@@ -330,9 +428,40 @@ def _open_dir(location: Path):
 
     use_lazy_buffers()
     try:
-        return windex.open_dir(str(location))
+        with storage_reads():
+            ix = windex.open_dir(str(location))
+            _check_schema(ix.schema)
+            return ix
     except _damage_errors() as exc:
         raise damaged_index(exc) from exc
+
+
+def _schema_shape(schema) -> dict[str, str]:
+    return {name: type(schema[name]).__name__ for name in schema.names()}
+
+
+_EXPECTED_SHAPE: dict[str, str] = {}
+
+
+def _check_schema(schema) -> None:
+    """The schema unpickled from the table of contents has our fields, of our types: a
+    corrupted one that still unpickles is damage, found here rather than as a KeyError deep
+    in a search."""
+    if not _EXPECTED_SHAPE:
+        from whoosh import fields
+
+        spec = {"id": fields.ID, "data": fields.STORED, "record": fields.COLUMN}
+        spec.update(dict.fromkeys(("title", "summary", "body", "meta"), fields.TEXT))
+        spec.update(dict.fromkeys(("title_sort", "title_text"), fields.COLUMN))
+        spec.update(dict.fromkeys(KEYWORD_FIELDS, fields.KEYWORD))
+        spec.update(dict.fromkeys(DATE_FIELDS, fields.DATETIME))
+        _EXPECTED_SHAPE.update({name: kind.__name__ for name, kind in spec.items()})
+    try:
+        shape = _schema_shape(schema)
+    except Exception as exc:  # noqa: BLE001 - whatever a corrupted schema object does
+        raise IndexReadError(f"the index's schema cannot be read: {exc}") from exc
+    if shape != _EXPECTED_SHAPE:
+        raise IndexReadError("the index's schema is not the one practicebase writes")
 
 
 def _checked_pointer_index(kb: KnowledgeBase):
@@ -343,7 +472,7 @@ def _checked_pointer_index(kb: KnowledgeBase):
 
 def _checked_generation(kb: KnowledgeBase) -> str:
     """The live generation's name after checking the pointer, schema and vocabulary."""
-    pointer = _pointer(kb.index_dir)
+    pointer = _read_pointer(kb.index_dir)
     if pointer is None:
         raise IndexUnavailable("no search index yet: run `practicebase index`")
     if pointer.get("schema") != SCHEMA_VERSION:
@@ -357,14 +486,15 @@ def _checked_generation(kb: KnowledgeBase) -> str:
             "run `practicebase index --rebuild`"
         )
     generation = pointer["generation"]
-    location = kb.index_dir / generation
-    if (
-        not generation.startswith(GENERATION_PREFIX)
-        or "/" in generation
-        or "\\" in generation
-        or not location.is_dir()
-    ):
-        raise IndexUnavailable("the search index is damaged: run `practicebase index --rebuild`")
+    try:
+        is_folder = stat.S_ISDIR(os.lstat(kb.index_dir / generation).st_mode)
+    except OSError:
+        is_folder = False
+    if not is_folder:
+        raise IndexUnavailable(
+            "the search index is damaged (its live generation is missing): "
+            "run `practicebase index --rebuild`"
+        )
     return generation
 
 
@@ -383,40 +513,48 @@ def open_searcher(kb: KnowledgeBase):
         return ix, generation, WhooshSearcher(reader, fromindex=ix)
     ix = _open_dir(kb.index_dir / generation)
     try:
-        reader = ix.reader()
-        reader.doc_count()
-        return ix, generation, WhooshSearcher(reader, fromindex=ix)
+        with storage_reads():
+            reader = ix.reader()
+            reader.doc_count()
+            return ix, generation, WhooshSearcher(reader, fromindex=ix)
     except _damage_errors() as exc:
         raise damaged_index(exc) from exc
 
 
 @contextlib.contextmanager
-def _write_lock(kb: KnowledgeBase, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    from whoosh.filedb.filestore import FileStorage
-
+def _write_lock(kb: KnowledgeBase, timeout: float = LOCK_TIMEOUT) -> Iterator[WriteLock]:
+    """Hold `index/write.lock` (see `fsutil.WriteLock`), waiting at most `timeout` seconds;
+    `IndexBusy` names the holder and how long it has held it. A lock kept only by the
+    orphans of a dead holder is broken (`lock.broke` then names the dead holder)."""
     try:
         kb.index_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise IndexUnavailable(f"cannot create {kb.index_dir}: {exc.strerror or exc}") from exc
-    lock = FileStorage(str(kb.index_dir)).lock(LOCK_NAME)
+    lock = WriteLock(kb.index_dir / LOCK_NAME)
     deadline = time.monotonic() + timeout
     while True:
         try:
-            acquired = lock.acquire(blocking=False)
+            holder = lock.try_acquire()
         except OSError as exc:
-            raise IndexUnavailable(f"cannot lock {kb.index_dir}: {exc}") from exc
-        if acquired:
+            raise IndexUnavailable(f"cannot lock {kb.index_dir}: {exc.strerror or exc}") from exc
+        if holder is None:
             break
         if time.monotonic() >= deadline:
-            raise IndexBusy(
-                "index busy: another practicebase process is updating the search index; "
-                "try again in a moment"
-            )
+            raise IndexBusy(f"index busy: {holder.describe()}; try again in a moment")
         time.sleep(0.05)
     try:
-        yield
+        yield lock
     finally:
         lock.release()
+
+
+def _broken_lock_notice(holder: LockHolder | None) -> list[str]:
+    if holder is None:
+        return []
+    return [
+        f"the search index's write lock was left by process {holder.pid}, which has died; "
+        "it was broken safely"
+    ]
 
 
 def _whoosh_writer(ix, **kwargs):
@@ -436,6 +574,12 @@ def _remove_stale_generations(index_dir: Path, keep: str | None) -> None:
             shutil.rmtree(child, ignore_errors=True)
     with contextlib.suppress(OSError):
         (index_dir / f"{POINTER}.tmp").unlink()
+    # A lock file that a breaker of a stale lock made and was killed before renaming.
+    for child in index_dir.glob(f"{LOCK_NAME}.*.new"):
+        pid = child.name[len(LOCK_NAME) + 1 : -len(".new")]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            with contextlib.suppress(OSError):
+                child.unlink()
 
 
 # --- what is on disk -----------------------------------------------------------------------
@@ -488,6 +632,7 @@ class _Plan:
     added: list[Path] = field(default_factory=list)
     changed: list[Path] = field(default_factory=list)
     touched: list[Path] = field(default_factory=list)  # same content, new mtime
+    unchanged: list[str] = field(default_factory=list)  # relative paths, same mtime and size
     removed: list[str] = field(default_factory=list)  # relative paths
     hashes: dict[Path, tuple[int, int, str]] = field(default_factory=dict)
 
@@ -631,7 +776,10 @@ def _read_columns(reader) -> dict[str, IndexedFile]:
         live = set(reader.all_doc_ids())
         records = [value for docnum, value in enumerate(records) if docnum in live]
     for value in records:
-        rel_path, record = decode_record(value)
+        try:
+            rel_path, record = decode_record(value)
+        except (ValueError, TypeError, AttributeError) as exc:  # bytes no commit wrote
+            raise IndexReadError(f"a damaged record in the index: {exc}") from exc
         out[rel_path] = record
     return out
 
@@ -673,6 +821,7 @@ def _plan(kb: KnowledgeBase, indexed: dict[str, _Indexed], only: Iterable[Path] 
             continue
         old = indexed.get(rel)
         if old is not None and (old.mtime, old.size) == st:
+            plan.unchanged.append(rel)
             continue
         # Unreadable files (a symlink loop, no permission) still go to the loader, which
         # names the problem; they never match an indexed hash.
@@ -691,6 +840,18 @@ def _plan(kb: KnowledgeBase, indexed: dict[str, _Indexed], only: Iterable[Path] 
 
 
 # --- writing -------------------------------------------------------------------------------
+
+
+def duplicate_id_problem(rel: str, entry_id: str, kept: str) -> Problem:
+    """The error for a file whose id another file already holds: both files and the fix."""
+    return Problem(
+        rel,
+        None,
+        "error",
+        "id",
+        f"duplicate id '{entry_id}': already used by {kept}, which the index keeps; keep one "
+        f"file: delete the other, or file the right one with `practicebase add --replace`",
+    )
 
 
 def _load(path: Path, vocabulary: Vocabulary) -> tuple[Entry | None, list[Problem]]:
@@ -716,27 +877,46 @@ def update_index(
     damaged or outdated index is rebuilt.
     """
     started = time.perf_counter()
-    with _write_lock(kb):
+    with _naming_index_dir(kb), _write_lock(kb) as lock:
         try:
             ix, _generation = _open_for_update(kb)
         except IndexUnavailable as exc:
             report = _rebuild_locked(kb, progress=progress, procs=1)
             report.note = str(exc).split(":")[0]
+            report.notices += _broken_lock_notice(lock.broke)
             report.seconds = time.perf_counter() - started
             return report
         # Leftovers of killed rebuilds (half-built generations, a temp pointer) go now.
         _remove_stale_generations(kb.index_dir, _generation)
         try:
-            report = _update_locked(kb, ix, kb.index_dir / _generation, only, progress)
+            with storage_reads():
+                report = _update_locked(kb, ix, kb.index_dir / _generation, only, progress)
         except _damage_errors() as exc:
-            if isinstance(exc, IndexBusy):
-                raise
+            if isinstance(exc, OSError) and exc.errno in _NOT_DAMAGE:
+                raise  # a full or failing disk: a rebuild would fail the same way
             report = _rebuild_locked(kb, progress=progress, procs=1)
             report.note = f"the search index was damaged ({type(exc).__name__})"
         finally:
             ix.close()
+    report.notices += _broken_lock_notice(lock.broke)
     report.seconds = time.perf_counter() - started
     return report
+
+
+# Write failures of the disk, not damage of the index: reported as they are (exit status 4).
+_NOT_DAMAGE = WRITE_FAILURES - {errno.EACCES, errno.EPERM}
+
+
+@contextlib.contextmanager
+def _naming_index_dir(kb: KnowledgeBase) -> Iterator[None]:
+    """An OSError that names no file (Whoosh's writes, a full disk) names `index/` instead,
+    so the one-line message says where the failure was."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(kb.index_dir)) from exc
 
 
 def _open_for_update(kb: KnowledgeBase):
@@ -746,7 +926,7 @@ def _open_for_update(kb: KnowledgeBase):
     location = kb.index_dir / generation
     try:
         if _cache_key(location) not in _INDEXED_CACHE:
-            with ix.reader() as reader:
+            with storage_reads(), ix.reader() as reader:
                 reader.doc_count()
     except _damage_errors() as exc:
         raise damaged_index(exc) from exc
@@ -779,16 +959,21 @@ def _update_locked(
     for done, path in enumerate(work, 1):
         rel = _rel(kb, path)
         entry, errors = _load(path, vocabulary)
-        if entry is not None and entry.id in owners and owners[entry.id] != rel:
-            errors = [
-                Problem(
-                    rel,
-                    None,
-                    "error",
-                    "id",
-                    f"duplicate id '{entry.id}': already used by {owners[entry.id]}",
-                )
-            ]
+        owner = owners.get(entry.id) if entry is not None else None
+        if (
+            owner is not None
+            and owner != rel
+            and owner in indexed
+            and owner not in leaving
+            and not os.path.lexists(kb.root / owner)
+        ):
+            # Its file is gone (another `add --replace` moved the entry meanwhile): the
+            # index's record of it is stale, not a rival.
+            plan.removed.append(owner)
+            leaving.add(owner)
+            owner = None
+        if entry is not None and owner is not None and owner != rel:
+            errors = [duplicate_id_problem(rel, entry.id, owner)]
             entry = None
         if entry is None:
             report.problems.extend(errors)
@@ -851,8 +1036,15 @@ def rebuild_index(
     without threads, e.g. the `practicebase index --rebuild` command).
     """
     started = time.perf_counter()
-    with _write_lock(kb):
-        report = _rebuild_locked(kb, progress=progress, procs=procs)
+    with _naming_index_dir(kb), _write_lock(kb) as lock:
+        if procs > 1:
+            # Whoosh forks its writer workers: they die with this process (a killed rebuild
+            # leaves no orphan), and never inherit the write lock.
+            with children_die_with_me():
+                report = _rebuild_locked(kb, progress=progress, procs=procs)
+        else:
+            report = _rebuild_locked(kb, progress=progress, procs=procs)
+    report.notices += _broken_lock_notice(lock.broke)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -888,15 +1080,7 @@ def _rebuild_locked(kb: KnowledgeBase, *, progress: Progress | None, procs: int)
                 digest = _hash_file(path)
                 entry, errors = _load(path, vocabulary)
                 if entry is not None and entry.id in ids:
-                    errors = [
-                        Problem(
-                            rel,
-                            None,
-                            "error",
-                            "id",
-                            f"duplicate id '{entry.id}': already used by {ids[entry.id]}",
-                        )
-                    ]
+                    errors = [duplicate_id_problem(rel, entry.id, ids[entry.id])]
                     entry = None
                 if entry is None or st is None or digest is None:
                     report.problems.extend(errors)
@@ -952,7 +1136,8 @@ def check_index(kb: KnowledgeBase) -> IndexReport:
             seconds=time.perf_counter() - started,
         )
     try:
-        indexed = _indexed_files(ix)
+        with storage_reads():
+            indexed = _indexed_files(ix)
         plan = _plan(kb, indexed, None)
     except _damage_errors() as exc:
         return IndexReport(
@@ -967,8 +1152,34 @@ def check_index(kb: KnowledgeBase) -> IndexReport:
         changed=len(plan.changed),
         removed=len(plan.removed),
         total=len(indexed),
+        problems=_duplicate_ids(kb, indexed, plan),
         seconds=time.perf_counter() - started,
     )
+
+
+def _duplicate_ids(
+    kb: KnowledgeBase, indexed: dict[str, IndexedFile], plan: _Plan
+) -> list[Problem]:
+    """A problem for every file whose id an earlier file (in path order) holds too: the ids
+    of unchanged files come from the index, the others' from the files (read cheaply)."""
+    from practicebase.store import stored_id
+
+    ids = {rel: indexed[rel].id for rel in plan.unchanged}
+    for path in plan.touched:
+        rel = _rel(kb, path)
+        ids[rel] = indexed[rel].id
+    for path in (*plan.added, *plan.changed):
+        ids[_rel(kb, path)] = stored_id(path)
+    first: dict[str, str] = {}
+    problems = []
+    # Indexed files first: an update keeps the file the index holds and refuses the other.
+    for rel in sorted(ids, key=lambda r: (r not in indexed, tuple(r.split("/")))):
+        key = ids[rel].casefold()
+        if key in first:
+            problems.append(duplicate_id_problem(rel, ids[rel], first[key]))
+        else:
+            first[key] = rel
+    return problems
 
 
 def indexed_ids(kb: KnowledgeBase) -> dict[str, str]:
@@ -994,8 +1205,9 @@ def indexed_files(kb: KnowledgeBase) -> dict[str, IndexedFile]:
         cached = _INDEXED_CACHE.get(key)
         if cached is not None:
             return cached
-        reader = ix.reader()
-        records, consistent = _cached_read(ix, location, reader=reader)
+        with storage_reads():
+            reader = ix.reader()
+            records, consistent = _cached_read(ix, location, reader=reader)
         if consistent:
             # The reader proved this state readable: the next searcher can use it.
             _keep_spare(key, ix, reader)
