@@ -5,21 +5,33 @@ validated id and force id. The bytes written are exactly the bytes that were val
 go to a temporary file in the destination folder (named so it is never read as an entry),
 are fsynced, then linked into place without overwriting anything (or `os.replace`d when
 replacing), so there is never a half-written or silently overwritten entry.
+
+One entry, one file: filing happens under a lock on `entries/`, and the files holding the id
+are looked up again under it, so concurrent adds and replaces of one id end with one file.
+A replace that moves an entry to another folder first writes a small journal
+(`entries/.practicebase-move-<pid>-<random>.json`: the id, the new file and its hash, the old
+files), so a replace killed between filing the new file and removing the old one is finished
+by the next `add` or `index` (`tidy_entries`): the old files go when the new one is complete,
+and the journal alone goes when it is not.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
+import json
 import os
 import re
 import stat
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from practicebase.entry import Entry, EntryError, Problem
+from practicebase.fsutil import read_regular_file
 from practicebase.kb import KnowledgeBase
 from practicebase.parse import (
     ENTRY_SUFFIXES,
@@ -43,6 +55,11 @@ except ImportError:  # pragma: no cover - not on Windows
 TEMP_PREFIX = ".practicebase-tmp-"
 TEMP_SUFFIX = ".part"
 _TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
+MOVE_PREFIX = ".practicebase-move-"
+MOVE_SUFFIX = ".json"
+_MOVE_LIMIT = 64 << 10  # bytes of a move journal read at most
+# What a journal may name: `<force-id>/<id>.<suffix>` below entries/, nothing else.
+_FILED_PATH = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*\.(?:md|yaml|yml)")
 
 AddStatus = Literal["added", "replaced", "would add", "would replace", "failed"]
 
@@ -74,6 +91,7 @@ class AddOutcome:
     entry: Entry | None = None
     problems: list[Problem] = field(default_factory=list)
     removed: Path | None = None  # an older file of the same id, removed by --replace
+    also_removed: list[Path] = field(default_factory=list)  # more of them (a crash's duplicates)
 
     @property
     def ok(self) -> bool:
@@ -321,33 +339,204 @@ def file_entry(
             f"an entry with id `{entry.id}` already exists in {_shown(kb, existing)}; "
             "use --replace to replace it"
         )
-    old = existing if existing is not None and not _same(existing, dest) else None
-    if os.path.lexists(dest) and (existing is None or not _same(existing, dest)):
-        return failed(f"{_shown(kb, dest)} already exists and holds a different entry")
     if dry_run:
+        if os.path.lexists(dest) and (existing is None or not _same(existing, dest)):
+            return failed(f"{_shown(kb, dest)} already exists and holds a different entry")
+        old = existing if existing is not None and not _same(existing, dest) else None
         known_ids[key] = dest
         status: AddStatus = "would replace" if existing is not None else "would add"
         return AddOutcome(src, status, dest, entry, problems, removed=old)
+    olds: list[Path] = []
     try:
         with _entries_lock(kb):
+            _tidy_locked(kb)
+            # Looked up again under the lock: another add may have filed, replaced or moved
+            # this id since `known_ids` was read.
+            named = _named_anywhere(kb, entry.id)
+            holders = _holders(kb, entry.id, [*named, *([existing] if existing else [])])
             if not replace:
-                clash = _same_name_anywhere(kb, entry.id)
+                clash = holders[0] if holders else (named[0] if named else None)
                 if clash is not None:
                     return failed(
                         f"an entry with id `{entry.id}` was just added as {_shown(kb, clash)}"
                     )
-            sweep_temp_files(kb)
+            if os.path.lexists(dest) and not any(_same(h, dest) for h in holders):
+                return failed(f"{_shown(kb, dest)} already exists and holds a different entry")
+            olds = [h for h in holders if not _same(h, dest)]
+            journal = _begin_move(kb, entry.id, dest, olds, candidate.data) if olds else None
             _write_atomically(kb, dest, candidate.data, replace=replace)
-            if old is not None and old.parent.resolve().is_relative_to(kb.entries_dir.resolve()):
-                with contextlib.suppress(FileNotFoundError):
-                    old.unlink()
-                    _fsync_dir(old.parent)
+            try:
+                _remove_old_files(olds)
+            except OSError as exc:
+                return failed(
+                    f"filed as {_shown(kb, dest)}, but the old file could not be removed "
+                    f"({_reason(exc)}); `practicebase index` finishes the move once it can",
+                    None,
+                )
+            if journal is not None:
+                _end_move(journal)
     except FileExistsError:
         return failed(f"{_shown(kb, dest)} already exists (added by another process meanwhile)")
     except (OSError, StoreError) as exc:
         return failed(f"could not write {_shown(kb, dest)}: {_reason(exc)}", None)
     known_ids[key] = dest
-    return AddOutcome(src, "replaced" if existing else "added", dest, entry, problems, removed=old)
+    status = "replaced" if holders else "added"
+    return AddOutcome(
+        src,
+        status,
+        dest,
+        entry,
+        problems,
+        removed=olds[0] if olds else None,
+        also_removed=olds[1:],
+    )
+
+
+def _holders(kb: KnowledgeBase, entry_id: str, candidates: list[Path]) -> list[Path]:
+    """The `candidates` (the files named `<id>.*` in any force folder, and the file found
+    holding it before the lock was taken) that hold `entry_id` now (their `id:` field,
+    compared case-insensitively), in path order. Normally one; two after a crash or a hand
+    copy."""
+    key = entry_id.casefold()
+    entries_dir = kb.entries_dir.resolve()
+    found: dict[Path, Path] = {}
+    for path in candidates:
+        try:
+            resolved = path.parent.resolve() / path.name
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                continue
+        except OSError:
+            continue
+        if not resolved.is_relative_to(entries_dir) or resolved in found:
+            continue
+        if stored_id(path).casefold() == key:
+            found[resolved] = path
+    return [found[k] for k in sorted(found, key=lambda p: p.relative_to(entries_dir).parts)]
+
+
+def _remove_old_files(olds: Iterable[Path]) -> None:
+    for old in olds:
+        with contextlib.suppress(FileNotFoundError):
+            old.unlink()
+            _fsync_dir(old.parent)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _begin_move(
+    kb: KnowledgeBase, entry_id: str, dest: Path, olds: list[Path], data: bytes
+) -> Path:
+    """Write the journal of a replace that removes `olds` once `dest` holds `data`."""
+    entries_dir = kb.entries_dir.resolve()
+
+    def rel(path: Path) -> str:
+        return (path.parent.resolve() / path.name).relative_to(entries_dir).as_posix()
+
+    record = {
+        "id": entry_id,
+        "new": rel(dest),
+        "hash": _digest(data),
+        "old": [rel(o) for o in olds],
+    }
+    journal = kb.entries_dir / f"{MOVE_PREFIX}{os.getpid()}-{os.urandom(6).hex()}{MOVE_SUFFIX}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(journal, flags | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        os.write(fd, json.dumps(record).encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    _fsync_dir(kb.entries_dir)
+    return journal
+
+
+def _end_move(journal: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        journal.unlink()
+
+
+def tidy_entries(kb: KnowledgeBase, *, wait: float = 1.0) -> list[str]:
+    """Finish or drop the replaces that killed `add`s left half done, and remove their
+    temporary files; what was done, one line each. Skipped (returns []) when another
+    process holds the entries lock for `wait` seconds: that process tidies up itself."""
+    if not kb.entries_dir.is_dir():
+        return []
+    try:
+        with _entries_lock(kb, wait=wait):
+            return _tidy_locked(kb)
+    except (TimeoutError, OSError):
+        return []
+
+
+def _tidy_locked(kb: KnowledgeBase) -> list[str]:
+    """`tidy_entries` for a caller that holds the entries lock."""
+    done = _recover_moves(kb)
+    swept = sweep_temp_files(kb)
+    if swept:
+        done.append(f"removed {swept} temporary file(s) of an interrupted add")
+    return done
+
+
+def _recover_moves(kb: KnowledgeBase) -> list[str]:
+    """Under the entries lock every journal is one a killed `add --replace` left."""
+    done: list[str] = []
+    try:
+        names = os.listdir(kb.entries_dir)
+    except OSError:
+        return done
+    for name in sorted(names):
+        if name.startswith(MOVE_PREFIX) and name.endswith(MOVE_SUFFIX):
+            journal = kb.entries_dir / name
+            message = _recover_move(kb, journal)
+            if message:
+                done.append(message)
+            with contextlib.suppress(OSError):
+                _end_move(journal)
+    return done
+
+
+def _recover_move(kb: KnowledgeBase, journal: Path) -> str | None:
+    """Finish one journalled replace when its new file is complete; else leave the old files."""
+    try:
+        record = json.loads(read_regular_file(journal, _MOVE_LIMIT).decode("utf-8"))
+        entry_id, new, digest, olds = (record[k] for k in ("id", "new", "hash", "old"))
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError, TypeError, KeyError):
+        return None
+    names = [new, *olds] if isinstance(olds, list) else []
+    if not (
+        isinstance(entry_id, str)
+        and SLUG.fullmatch(entry_id)
+        and isinstance(digest, str)
+        and names
+        and all(isinstance(n, str) and _FILED_PATH.fullmatch(n) for n in names)
+    ):
+        return None
+    new_path = kb.entries_dir / new
+    try:
+        complete = _digest(read_regular_file(new_path, _MOVE_LIMIT * 64)) == digest
+    except OSError:
+        complete = False
+    if not complete:
+        return None  # killed before the new file was in place: the old one stays
+    removed = []
+    for old in olds:
+        old_path = kb.entries_dir / old
+        if old == new or not os.path.lexists(old_path) or not old_path.is_file():
+            continue
+        if old_path.is_symlink() or stored_id(old_path).casefold() != entry_id.casefold():
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            old_path.unlink()
+            _fsync_dir(old_path.parent)
+            removed.append(old)
+    if not removed:
+        return None
+    return (
+        f"finished an interrupted `add --replace` of `{entry_id}`: kept entries/{new}, "
+        f"removed {', '.join('entries/' + r for r in removed)}"
+    )
 
 
 def sweep_temp_files(kb: KnowledgeBase) -> int:
@@ -445,35 +634,47 @@ def _ensure_folder(kb: KnowledgeBase, folder: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _entries_lock(kb: KnowledgeBase) -> Iterator[None]:
-    """Serialise adds to one knowledge base (an flock on the entries/ folder itself)."""
+def _entries_lock(kb: KnowledgeBase, *, wait: float | None = None) -> Iterator[None]:
+    """Serialise adds to one knowledge base (an flock on the entries/ folder itself); waits
+    as long as it takes, or at most `wait` seconds (then `TimeoutError`)."""
     if fcntl is None:
         yield
         return
-    fd = os.open(kb.entries_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(kb.entries_dir, flags)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        if wait is None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise TimeoutError("entries/ is locked by another add") from None
+                    time.sleep(0.02)
         yield
     finally:
         os.close(fd)
 
 
-def _same_name_anywhere(kb: KnowledgeBase, entry_id: str) -> Path | None:
-    """An entry file named `<id>.*` in any force folder (case-insensitively), else None."""
+def _named_anywhere(kb: KnowledgeBase, entry_id: str) -> list[Path]:
+    """The entry files named `<id>.*` in any force folder (case-insensitively)."""
     wanted = {f"{entry_id}{suffix}".casefold() for suffix in ENTRY_SUFFIXES}
     try:
-        folders = [p for p in kb.entries_dir.iterdir() if p.is_dir() and not p.is_symlink()]
+        folders = sorted(p for p in kb.entries_dir.iterdir() if p.is_dir() and not p.is_symlink())
     except OSError:
-        return None
+        return []
+    found = []
     for folder in folders:
         try:
             names = os.listdir(folder)
         except OSError:
             continue
-        for name in names:
-            if name.casefold() in wanted:
-                return folder / name
-    return None
+        found += [folder / name for name in sorted(names) if name.casefold() in wanted]
+    return found
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -87,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
             line = f"{outcome.status:<13} {where}  (from {shown_src})"
             if outcome.removed is not None:
                 verb = "would remove" if args.dry_run else "removed"
-                line += f"; {verb} {display_path(str(outcome.removed))}"
+                removed = [outcome.removed, *outcome.also_removed]
+                line += f"; {verb} {', '.join(display_path(str(p)) for p in removed)}"
         else:
             line = f"{outcome.status:<13} {shown_src}"
         out(clean_line(line))
@@ -118,6 +119,7 @@ def _update_index(kb, written: list) -> None:
         return
     paths = [o.destination for o in written]
     paths += [o.removed for o in written if o.removed is not None]
+    paths += [p for o in written for p in o.also_removed]
     try:
         from practicebase.index import IndexBusy, update_index
     except ImportError:

@@ -73,16 +73,21 @@ def run(args: argparse.Namespace) -> int:
         rebuild_index,
         update_index,
     )
-    from practicebase.store import entry_files
+    from practicebase.store import entry_files, tidy_entries
 
     kb = knowledge_base(args)
     if args.check:
         report = check_index(kb)
         if report.note:
             err(f"practicebase index: {report.note}")
+        for problem in report.problems:
+            err(problem.format())
         out(f"{'up to date' if report.up_to_date else 'out of date'}: {report.summary()}")
-        return 0 if report.up_to_date else 1
+        return 0 if report.up_to_date and not report.problems else 1
 
+    # What killed `add`s left: half-done replaces are finished, temporary files removed.
+    for line in tidy_entries(kb):
+        err(f"practicebase index: {line}")
     bar = ProgressBar("indexing")
     try:
         if args.rebuild:
@@ -99,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
         bar.finish()
     for problem in report.problems:
         err(problem.format())
+    for notice in report.notices:
+        err(f"practicebase index: {notice}")
     if report.note:
         err(f"practicebase index: {report.note}; built it from scratch")
     skipped = f", {len({p.path for p in report.problems})} invalid file(s) skipped"
