@@ -3,11 +3,17 @@
 Each module in `practicebase.commands` defines `HELP`, `add_arguments(parser)` and
 `run(args) -> int`, and imports the heavy parts (Whoosh, Textual) inside `run` so
 that `--help` and simple commands start fast.
+
+Exit statuses (README, "Commands"): 0 success; 1 the command found problems; 2 a usage error
+or a knowledge base that could not be opened; 3 an internal error (a bug: one line, and the
+traceback with `--debug`); 4 an I/O failure (a full disk, a read-only or failing device, an
+output that cannot be written), with one line naming the path.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -21,7 +27,8 @@ COMMANDS = ("tui", "validate", "add", "new", "index", "search", "show", "report"
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-EXIT_INTERNAL = 70
+EXIT_INTERNAL = 3
+EXIT_IO = 4  # the same numbers as practicebase.commands.common.EXIT_*
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"practicebase {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="on an internal error, print the traceback (for a bug report)",
+    )
     parser.add_argument(
         "--root",
         metavar="PATH",
@@ -54,31 +66,77 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "tui"])
-    from practicebase.commands.common import CommandError
+    from practicebase.commands.common import STDOUT, CommandError
     from practicebase.vocabulary import VocabularyError
 
     try:
-        return int(args.run(args) or 0)
+        status = int(args.run(args) or 0)
+        try:
+            # Written now, not at exit, so a full disk is reported like any other failure.
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, STDOUT) from exc
+        return status
     except CommandError as exc:
-        print(f"practicebase: {clean_line(str(exc))}", file=sys.stderr)
+        _say(str(exc))
         return exc.status
     except VocabularyError as exc:
-        print(f"practicebase: {clean_line(str(exc))}", file=sys.stderr)
+        _say(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _discard_stdout()
         return EXIT_OK
-    except Exception as exc:  # last resort: a clear line, never a traceback
-        if os.environ.get("PRACTICEBASE_DEBUG"):
+    except OSError as exc:
+        if args.debug or os.environ.get("PRACTICEBASE_DEBUG"):
             raise
-        print(
-            f"practicebase: internal error: {clean_line(type(exc).__name__ + ': ' + str(exc))}"
-            " (set PRACTICEBASE_DEBUG=1 for details)",
-            file=sys.stderr,
+        _say(_io_failure(exc))
+        return EXIT_IO
+    except Exception as exc:  # a bug: a clear line, and the traceback only when asked for
+        if args.debug or os.environ.get("PRACTICEBASE_DEBUG"):
+            raise
+        _say(
+            f"internal error: {type(exc).__name__}: {exc}; please report it "
+            "(run again with --debug for the details)"
         )
         return EXIT_INTERNAL
+
+
+def _say(message: str) -> None:
+    """One line on stderr; a stderr that cannot be written is no reason for a traceback."""
+    if len(message) > 500:
+        message = message[:500] + "..."
+    with contextlib.suppress(OSError, ValueError):
+        print(f"practicebase: {clean_line(message)}", file=sys.stderr)
+
+
+def _io_failure(exc: OSError) -> str:
+    """`<path>: <reason>` for a failed read or write (`cannot write the standard output:
+    <reason>` when that failed, and then what is left of it is discarded, so the
+    interpreter's own flush at exit cannot fail again)."""
+    from practicebase.commands.common import STDOUT
+
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename == STDOUT:
+        _discard_stdout()
+        return f"cannot write the standard output: {reason}"
+    if exc.filename is None:
+        return f"I/O error: {reason}"
+    where = os.fsdecode(exc.filename)
+    if exc.filename2 is not None:
+        where += f" -> {os.fsdecode(exc.filename2)}"
+    return f"{where}: {reason}"
+
+
+def _discard_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass

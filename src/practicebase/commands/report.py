@@ -39,6 +39,17 @@ def _non_negative(text: str) -> int:
     return value
 
 
+# `report due --within` at most: a century is already every entry; more overflows dates.
+MAX_WITHIN = 36_500
+
+
+def _days(text: str) -> int:
+    value = _non_negative(text)
+    if value > MAX_WITHIN:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_WITHIN} days (100 years)")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = "Run `practicebase report REPORT --help` for each report's options."
     reports = parser.add_subparsers(dest="report", metavar="REPORT", required=True)
@@ -71,7 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     due.add_argument(
         "--within",
-        type=_non_negative,
+        type=_days,
         default=DEFAULT_WITHIN,
         metavar="DAYS",
         help=f"include entries due within DAYS days (default {DEFAULT_WITHIN}; 0: due now)",
@@ -272,9 +283,16 @@ def _due(args: argparse.Namespace, kb: KnowledgeBase) -> int:
             hint = f" (did you mean {', '.join(near)}?)" if near else ""
             raise CommandError(f"unknown force {args.force!r}{hint}")
     today = args.today or date.today()
-    report = due_report(
-        _load(kb).entries, today=today, within=args.within, force=force, vocabulary=kb.vocabulary
-    )
+    try:
+        report = due_report(
+            _load(kb).entries,
+            today=today,
+            within=args.within,
+            force=force,
+            vocabulary=kb.vocabulary,
+        )
+    except OverflowError:
+        raise CommandError(f"--within {args.within} from {today} goes past the last date") from None
     if args.json:
         out(json.dumps(due_json(report), indent=2, ensure_ascii=False))
     else:
