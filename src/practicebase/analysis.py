@@ -389,6 +389,29 @@ def _heading_text(match: re.Match[str]) -> str:
     return match.group(1).rstrip(" \t#")
 
 
+# A character reference as `html.unescape` reads one. Its numeric forms can have any number of
+# digits, which `html.unescape` hands to int(): over 4,300 digits that raises ValueError (and
+# costs quadratic time before). Here the digits are trimmed first: a number with more
+# significant digits than any code point has is out of range, U+FFFD, as `html.unescape` says.
+_CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
+
+
+def _charref(match: re.Match[str]) -> str:
+    ref = match.group(1)
+    if ref[0] != "#":
+        return html.unescape(match.group(0))  # a named reference: at most 32 characters
+    hexadecimal = ref[1] in "xX"
+    digits = ref[2 if hexadecimal else 1 :].rstrip(";").lstrip("0") or "0"
+    if len(digits) > (6 if hexadecimal else 7):
+        return "\ufffd"
+    return html.unescape(f"&#{'x' if hexadecimal else ''}{digits};")
+
+
+def unescape_html(text: str) -> str:
+    """`html.unescape` that never raises and stays linear, however long a numeric reference."""
+    return _CHARREF.sub(_charref, text) if "&" in text else text
+
+
 def markdown_to_text(body: str) -> str:
     """The readable text of a Markdown body: no `#`, `**`, link targets or HTML tags.
 
@@ -416,7 +439,7 @@ def markdown_to_text(body: str) -> str:
     text = _UNDERSCORES.sub("", text)
     text = _ESCAPE.sub(r"\1", text)
     text = text.replace("|", " ")
-    text = html.unescape(text)
+    text = unescape_html(text)
     text = _BLANK_RUN.sub(" ", text)
     text = _BLANKS.sub("\n\n", text)
     return text.strip()
