@@ -1,17 +1,31 @@
-"""Making text from entries safe to print: no control characters or escape sequences."""
+"""Making text from entries safe to print: no control characters or escape sequences.
+
+Replaced by U+FFFD wherever entry text is shown (terminal, app, HTML export): C0 controls
+except tab and newline, DEL, C1 controls, lone surrogates, and every invisible format or
+private-use character, meaning all of Unicode categories Cf and Co: bidirectional controls
+(U+202A-U+202E, U+2066-U+2069, U+061C ARABIC LETTER MARK, U+200E/F), zero-width characters
+(U+200B-U+200D, U+2060, U+FEFF), the tag characters U+E0000-U+E007F, the interlinear
+annotation characters U+FFF9-U+FFFB, the soft hyphen, and the private-use planes. Such
+characters can make a line read differently from its bytes or hide text.
+"""
 
 from __future__ import annotations
 
 import re
 
-# C0 controls except tab and newline, DEL, C1 controls, and bidi/zero-width format characters
-# that can make a terminal line read differently from its bytes.
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
+# Categories Cf and Co as of Unicode 15 (tests/hardening/test_content_reliability.py checks this
+# against the running Python's unicodedata), whole blocks where a block is reserved for them.
+_FORMAT_AND_PRIVATE = (
+    "\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+    "\ue000-\uf8ff"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e007f\U000f0000-\U0010ffff"
 )
-_UNSAFE_ONE_LINE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff\u2028\u2029]"
-)
+_CONTROLS = "\x7f-\x9f\ud800-\udfff"
+
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f{_CONTROLS}{_FORMAT_AND_PRIVATE}]")
+_UNSAFE_ONE_LINE = re.compile(f"[\x00-\x1f{_CONTROLS}{_FORMAT_AND_PRIVATE}\u2028\u2029]")
 
 
 def clean_text(text: str) -> str:
