@@ -1,7 +1,9 @@
 """Exporting entries for people who will never open a terminal: JSON, CSV and a static site.
 
 This module holds choosing the entries (query, classification), the JSON and CSV forms, and
-the rule that an export is written only where asked and never into `entries/` or `index/`.
+the rules for output paths: an export is written only where asked, never into `entries/` or
+`index/`, never over an existing file unless forced, never over a link or a device and never
+through a link (`check_destination`, `write_new_file`).
 The HTML site is built by `practicebase.export_html`.
 
 JSON structure (version 1), stable: keys are only ever added::
@@ -29,6 +31,7 @@ import csv
 import io
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -78,7 +81,17 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(Exception):
-    """An export cannot be written as asked; the message says why."""
+    """An export cannot be written as asked; the message says why. `status` is the exit status:
+    2 for an output that can never be used (inside entries/ or index/)."""
+
+    status = 2
+
+
+class OutputInTheWay(ExportError):
+    """Something already exists at the output path (a file, a link, a device, a folder of other
+    files): refused, exit status 1, so nothing is ever overwritten unasked."""
+
+    status = 1
 
 
 @dataclass(frozen=True)
@@ -246,16 +259,20 @@ def export_csv(entries: Sequence[Entry], *, kb: KnowledgeBase | None = None) -> 
 
 
 def check_destination(kb: KnowledgeBase, destination: Path) -> Path:
-    """The resolved destination, or ExportError when it is in (or holds) entries/ or index/."""
-    target = destination.expanduser().resolve()
+    """The absolute destination (its folder resolved, its last part as given, so a link there
+    is seen as a link), or ExportError when it is in (or holds) entries/ or index/."""
+    path = Path(os.path.abspath(destination.expanduser()))
+    target = path.parent.resolve() / path.name if path.name else path
+    resolved = target.resolve()
     for protected in (kb.entries_dir, kb.index_dir):
         protected = protected.resolve()
-        if target == protected or target.is_relative_to(protected):
-            raise ExportError(
-                f"refusing to write an export into {protected.name}/ ({target}); "
-                "choose a folder outside the knowledge base's entries/ and index/"
-            )
-        if protected.is_relative_to(target) and target.is_dir():
+        for candidate in (target, resolved):
+            if candidate == protected or candidate.is_relative_to(protected):
+                raise ExportError(
+                    f"refusing to write an export into {protected.name}/ ({candidate}); "
+                    "choose a folder outside the knowledge base's entries/ and index/"
+                )
+        if protected.is_relative_to(resolved) and resolved.is_dir():
             # Writing a site into a folder that holds entries/ could overwrite entries.
             raise ExportError(
                 f"refusing to write an export into {target}: it holds the knowledge base's "
@@ -264,8 +281,82 @@ def check_destination(kb: KnowledgeBase, destination: Path) -> Path:
     return target
 
 
+def describe_file_type(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    for test, words in (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return words
+    return "not a regular file"
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+
+
+def write_new_file(path: Path, text: str, *, force: bool = False, offer_force: bool = True) -> None:
+    """Write `text` (UTF-8) to `path`, never over anything and never through a link.
+
+    The file is created with O_CREAT|O_EXCL|O_NOFOLLOW, so an existing file, a symbolic link
+    (even a dangling one), a device or a FIFO at `path` is refused with OutputInTheWay. With
+    `force`, an existing regular file is replaced atomically (a temporary file beside it, then
+    a rename); anything else is still refused. A failed write leaves no partial file; the
+    OSError propagates. `offer_force` says whether the refusal mentions --force.
+    """
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        info = None
+    if info is not None:
+        if not stat.S_ISREG(info.st_mode):
+            note = " (--force replaces only a regular file)" if offer_force else ""
+            raise OutputInTheWay(
+                f"{path} is {describe_file_type(info.st_mode)}; refusing to write over it"
+                f"{note}; choose another name"
+            )
+        if not force:
+            note = ", or --force to replace it" if offer_force else ""
+            raise OutputInTheWay(f"{path} already exists; choose another name{note}")
+        _replace_regular_file(path, text)
+        return
+    try:
+        handle = os.open(path, _NEW_FILE, 0o644)
+    except FileExistsError:
+        raise OutputInTheWay(f"{path} already exists; nothing was written over it") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+
+
+def _replace_regular_file(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        info = path.lstat()  # once more, just before: never rename over a link or a device
+        if not stat.S_ISREG(info.st_mode):
+            raise OutputInTheWay(
+                f"{path} became {describe_file_type(info.st_mode)}; refusing to write over it"
+            )
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 def write_text_file(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically (temporary file, then rename)."""
+    """Write `text` to `path` atomically (temporary file, then rename). A link at `path` is
+    replaced, never followed. For the pages of a site folder the export made."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

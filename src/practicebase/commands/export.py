@@ -17,7 +17,9 @@ DESCRIPTION = (
     "required): index.html grouping entries by theme and by force, and one page per entry; "
     "it needs no scripts and loads nothing from the network. json and csv print to stdout "
     "unless --out names a file. OFFICIAL-SENSITIVE entries are left out unless "
-    "--include-sensitive. Nothing is ever written into entries/ or index/."
+    "--include-sensitive. Nothing is ever written into entries/ or index/, over an existing "
+    "file (unless --force), over a link or a device, or through a link. Exit status: 1 when "
+    "the --out path is in the way, 2 when it can never be used, 4 when writing fails."
 )
 
 
@@ -36,6 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "json/csv: the file to write (default: stdout)",
     )
     parser.add_argument(
+        "--force",
+        action="store_true",
+        help="json/csv: replace an existing regular file at --out (never a link or a device; "
+        "an html folder is replaced only when an earlier export made it)",
+    )
+    parser.add_argument(
         "--include-sensitive",
         action="store_true",
         help="include OFFICIAL-SENSITIVE entries, each marked with a banner",
@@ -50,17 +58,19 @@ def run(args: argparse.Namespace) -> int:
         export_csv,
         export_json,
         select_entries,
-        write_text_file,
+        write_new_file,
     )
     from practicebase.reports import load_entries
 
     kb = knowledge_base(args)
     if args.format == "html" and not args.out:
         raise CommandError("export --format html needs --out DIR (the folder to write)")
+    if args.force and not args.out:
+        raise CommandError("--force needs --out (the file it may replace)")
     try:
         destination = check_destination(kb, Path(args.out)) if args.out else None
     except ExportError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(str(exc), exc.status) from exc
     loaded = load_entries(kb)
     if loaded.skipped:
         err(
@@ -103,16 +113,14 @@ def run(args: argparse.Namespace) -> int:
             if destination is None:
                 out(text.replace("\r\n", "\n").rstrip("\n"))
             else:
-                if destination.is_dir():
+                if destination.is_dir() and not destination.is_symlink():
                     destination = destination / f"practicebase-export.{args.format}"
-                write_text_file(destination, text)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                write_new_file(destination, text, force=args.force)
                 err(f"wrote {len(entries)} entries to {destination}")
     except ExportError as exc:
-        raise CommandError(str(exc)) from exc
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise CommandError(f"cannot write the export: {exc}") from exc
+        raise CommandError(str(exc), exc.status) from exc
+    # An OSError (a full disk, an unwritable folder) propagates: the dispatcher reports it.
     if selection.sensitive_left_out:
         err(
             f"note: {selection.sensitive_left_out} OFFICIAL-SENSITIVE entries left out "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import date
 from pathlib import Path
 
@@ -77,6 +76,7 @@ def template(*, form: str, force_id: str, entry_id: str = DEFAULT_ID, today: dat
 
 def run(args: argparse.Namespace) -> int:
     from practicebase.commands.common import CommandError, knowledge_base, out
+    from practicebase.export import OutputInTheWay, write_new_file
     from practicebase.parse import form_for
     from practicebase.validate import SLUG
     from practicebase.vocabulary import load_vocabulary
@@ -112,15 +112,12 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         out(text.rstrip("\n"))
         return 0
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    # Only ever a new file: not over a file, a link (even dangling), a FIFO or a device, and
+    # never through a link (exit 1). A write that fails (exit 4) leaves nothing behind.
     try:
-        fd = os.open(out_path, flags, 0o644)
-    except FileExistsError:
-        raise CommandError(f"{out_path} already exists; choose another name", 1) from None
-    except OSError as exc:
-        raise CommandError(f"cannot write {out_path}: {exc.strerror or exc}", 1) from None
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+        write_new_file(out_path, text, offer_force=False)
+    except OutputInTheWay as exc:
+        raise CommandError(str(exc), exc.status) from None
     out(
         f"wrote {out_path}; edit it, then `practicebase validate {out_path}` and "
         f"`practicebase add {out_path}`"
