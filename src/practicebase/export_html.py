@@ -1,37 +1,39 @@
 """The static HTML export: an index page and one page per entry, readable without scripts.
 
-Every text value is HTML-escaped; entry bodies are rendered by `markdown` with raw HTML
-escaped (the HTML block and inline processors are removed), and a tree pass keeps only
-http(s) and mailto links (anything else becomes plain text) and turns images into text.
-Each page carries a Content-Security-Policy that allows no scripts and no remote loads, and
-shows its classification at the top and bottom.
+Every text value is HTML-escaped, then sanitised (`practicebase.sanitize`). Entry bodies are
+rendered by `practicebase.markdown_render`: markdown-it with raw HTML escaped, only http(s)
+and mailto links, images as text, within fixed limits; a body over a limit, or one that cannot
+be rendered, is escaped plain text under a notice, so one entry never stops the export. Each
+page carries a Content-Security-Policy that allows no scripts and no remote loads, and shows
+its classification at the top and bottom.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import stat
 from collections.abc import Sequence
 from datetime import date
 from hashlib import sha1
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from practicebase.entry import Entry
-from practicebase.export import SENSITIVE, ExportError, write_text_file
-from practicebase.sanitize import clean_line, clean_text
+from practicebase.export import (
+    SENSITIVE,
+    OutputInTheWay,
+    describe_file_type,
+    write_text_file,
+)
+from practicebase.markdown_render import plain_html, render_html, safe_url
+from practicebase.sanitize import clean_text
 from practicebase.vocabulary import Vocabulary
-
-if TYPE_CHECKING:
-    import markdown as markdown_module
 
 SITE_MARKER = ".practicebase-export"
 PAGES_DIR = "practice"
 INDEX_PAGE = "index.html"
 
-_SAFE_URL = re.compile(r"(?i)(?:https?://|mailto:)[^\s<>\"'`\\]+")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_TEXT_ALIGN = re.compile(r"text-align: ?(?:left|right|center);?")
 
 SENSITIVE_NOTICE = (
     "OFFICIAL-SENSITIVE: share only with people who need to know, and handle under your "
@@ -52,6 +54,8 @@ table.meta td { padding: .2rem 0; }
 .due { color: #a00; font-weight: bold; }
 .count { color: #555; }
 nav a { margin-right: 1rem; }
+.body .notice { font-style: italic; color: #555; }
+.body pre.plain { white-space: pre-wrap; overflow-wrap: anywhere; }
 """
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'"
@@ -64,71 +68,8 @@ def page_name(entry_id: str) -> str:
     return f"entry-{sha1(entry_id.encode('utf-8', 'replace')).hexdigest()[:12]}.html"
 
 
-def safe_url(url: str) -> str | None:
-    """`url` when it is an http(s) or mailto URL with no spaces or control characters."""
-    import markdown.util
-
-    value = html.unescape(url.replace(markdown.util.AMP_SUBSTITUTE, "&")).strip()
-    if clean_line(value) != value:
-        return None
-    return value if _SAFE_URL.fullmatch(value) else None
-
-
 def _esc(text: object) -> str:
-    return html.escape(clean_text(str(text)), quote=True)
-
-
-class BodyRenderer:
-    """Markdown to HTML with raw HTML escaped, unsafe links made text, images made text."""
-
-    def __init__(self) -> None:
-        import markdown
-        from markdown.treeprocessors import Treeprocessor
-
-        class SafeTree(Treeprocessor):
-            def run(self, root):  # type: ignore[no-untyped-def]
-                for element in root.iter():
-                    _make_safe(element)
-
-        self._md: markdown_module.Markdown = markdown.Markdown(
-            extensions=["tables", "fenced_code", "sane_lists"], output_format="html"
-        )
-        self._md.preprocessors.deregister("html_block")
-        self._md.inlinePatterns.deregister("html")
-        self._md.treeprocessors.register(SafeTree(self._md), "practicebase_safe", 5)
-
-    def render(self, text: str) -> str:
-        self._md.reset()
-        return self._md.convert(clean_text(text))
-
-
-_ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title", "rel"},
-    "th": {"style", "align"},
-    "td": {"style", "align"},
-}
-
-
-def _make_safe(element) -> None:  # type: ignore[no-untyped-def]
-    if element.tag == "a":
-        url = safe_url(element.get("href", ""))
-        if url is None:
-            element.tag = "span"
-            element.attrib.clear()
-        else:
-            element.set("href", url)
-            element.set("rel", "noopener noreferrer")
-    elif element.tag == "img":
-        alt = element.get("alt", "")
-        element.tag = "span"
-        element.attrib.clear()
-        element.text = f"[image: {alt}]" if alt else "[image]"
-        return
-    allowed = _ALLOWED_ATTRIBUTES.get(element.tag, set())
-    for name in list(element.attrib):
-        value = element.attrib[name]
-        if name not in allowed or (name == "style" and not _TEXT_ALIGN.fullmatch(value)):
-            del element.attrib[name]
+    return clean_text(html.escape(str(text), quote=True))
 
 
 def _page(title: str, classification: str, content: str, *, sensitive: bool) -> str:
@@ -153,7 +94,6 @@ def _joined(values: Sequence[str]) -> str:
 def entry_page(
     entry: Entry,
     vocabulary: Vocabulary,
-    renderer: BodyRenderer,
     *,
     exported_ids: set[str],
     today: date,
@@ -200,7 +140,19 @@ def entry_page(
         f"<h1>{_esc(entry.title)}</h1>\n"
         f'<table class="meta">\n{table}\n</table>\n'
         f'<p class="summary"><strong>{_esc(entry.summary)}</strong></p>\n'
-        f'<div class="body">\n{renderer.render(entry.body)}\n</div>'
+        f'<div class="body">\n{render_html(entry.body)}\n</div>'
+    )
+    return _page(entry.title, entry.classification, content, sensitive=entry.is_sensitive)
+
+
+def plain_entry_page(entry: Entry, error: Exception) -> str:
+    """An entry's page when `entry_page` failed: title, summary and the body as escaped text."""
+    reason = f"This page is shown as plain text: it could not be laid out ({type(error).__name__})."
+    content = (
+        f'<nav><a href="../{INDEX_PAGE}">All practice</a></nav>\n'
+        f"<h1>{_esc(entry.title)}</h1>\n"
+        f'<p class="summary"><strong>{_esc(entry.summary)}</strong></p>\n'
+        f'<div class="body">\n{plain_html(entry.body, reason)}</div>'
     )
     return _page(entry.title, entry.classification, content, sensitive=entry.is_sensitive)
 
@@ -302,35 +254,57 @@ def write_site(
 ) -> int:
     """Write the site into `out_dir` (created if missing); returns the number of pages.
 
-    Refuses a folder that exists, is not empty and was not made by an earlier export, so a
-    mistyped --out never overwrites other files. Pages of entries no longer exported are
-    removed from an earlier export's folder.
+    Refuses (OutputInTheWay) a folder that is a symbolic link, something other than a folder,
+    or a folder that is not empty and was not made by an earlier export, so a mistyped --out
+    never overwrites other files or writes through a link. Pages of entries no longer exported
+    are removed from an earlier export's folder; pages are replaced by renaming, so a link
+    among them is replaced, never followed.
     """
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ExportError(f"{out_dir} exists and is not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / SITE_MARKER).is_file():
-        raise ExportError(
+    try:
+        info = out_dir.lstat()
+    except FileNotFoundError:
+        info = None
+    if info is not None and not stat.S_ISDIR(info.st_mode):
+        raise OutputInTheWay(
+            f"{out_dir} is {describe_file_type(info.st_mode)}; "
+            "the HTML export needs a new or empty folder"
+        )
+    if info is not None and any(out_dir.iterdir()) and not _is_regular(out_dir / SITE_MARKER):
+        raise OutputInTheWay(
             f"{out_dir} is not empty and was not made by `practicebase export`; "
             "choose a new or empty folder"
         )
     pages_dir = out_dir / PAGES_DIR
-    if pages_dir.is_symlink() or (out_dir / INDEX_PAGE).is_symlink():
-        raise ExportError(f"{out_dir} holds symbolic links; choose a new or empty folder")
-    renderer = BodyRenderer()
+    for inside in (pages_dir, out_dir / INDEX_PAGE):
+        if inside.is_symlink():
+            raise OutputInTheWay(
+                f"{out_dir} holds symbolic links ({inside.name}); choose a new or empty folder"
+            )
     exported_ids = {e.id for e in entries}
     written: set[str] = set()
     for entry in entries:
         name = page_name(entry.id)
-        page = entry_page(entry, vocabulary, renderer, exported_ids=exported_ids, today=today)
+        try:
+            page = entry_page(entry, vocabulary, exported_ids=exported_ids, today=today)
+        except Exception as exc:  # noqa: BLE001 - one entry must never stop the export
+            page = plain_entry_page(entry, exc)
         write_text_file(pages_dir / name, page)
         written.add(name)
     index = index_page(entries, vocabulary, sensitive_left_out=sensitive_left_out, query=query)
     write_text_file(out_dir / INDEX_PAGE, index)
     if pages_dir.is_dir():
         for stale in pages_dir.glob("*.html"):
-            if stale.name not in written and stale.is_file() and not stale.is_symlink():
+            if stale.name not in written and _is_regular(stale):
                 stale.unlink()
     write_text_file(
         out_dir / SITE_MARKER, "Made by `practicebase export --format html`; safe to replace.\n"
     )
     return len(written) + 1
+
+
+def _is_regular(path: Path) -> bool:
+    """A regular file, not a link to one."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
