@@ -310,6 +310,7 @@ class _Checker:
         links = self.links(f.get("links"))
         tags = self.tags(f.get("tags"))
         self.body_sections(stage)
+        self.body_markdown()
 
         if any(p.is_error for p in self.problems):
             return None
@@ -698,6 +699,17 @@ class _Checker:
                 "body", f"missing recommended section{plural}: {names}", self.raw.body_line
             )
 
+    def body_markdown(self) -> None:
+        from practicebase.markdown_render import check
+
+        overflow = check(self.raw.body)
+        if overflow is not None:
+            self.warning(
+                "body",
+                f"{overflow}; the app and the HTML export show this body as plain text",
+                self.raw.body_line,
+            )
+
 
 def section_titles(body: str) -> set[str]:
     """Case-folded titles of the level 2 and 3 headings in `body`, outside code blocks."""
@@ -730,8 +742,19 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, last))
 
 
+# Names Windows reserves for devices, whatever the case and extension: a file `con.md` or
+# `NUL.yaml` cannot be checked out there. An id is a lower-case slug (no dots, spaces or
+# <>:"/\\|?*, nothing trailing), so these are the only ids a Windows or macOS checkout could
+# not hold as file names (ids that differ only in case are refused as duplicates).
+WINDOWS_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"com{n}" for n in range(10)] + [f"lpt{n}" for n in range(10)]
+)
+
+
 def _slug_problem(value: str) -> str | None:
     if ID_MIN <= len(value) <= ID_MAX and SLUG.fullmatch(value):
+        if value in WINDOWS_RESERVED:
+            return "Windows reserves it for a device, so a checkout there could not hold its file"
         return None
     odd = next((c for c in value if not c.isascii() or not c.isprintable()), None)
     if odd is not None:
