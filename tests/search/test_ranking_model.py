@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import json
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
@@ -132,7 +133,9 @@ def _whoosh_private_names() -> set[str]:
     """Every single-underscore name Whoosh's own source uses as an attribute or defines."""
     names: set[str] = set()
     for path in Path(whoosh.__file__).parent.rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        with warnings.catch_warnings():  # Whoosh's own source has old escape sequences
+            warnings.simplefilter("ignore")
+            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
         for node in ast.walk(tree):
             name = None
             if isinstance(node, ast.Attribute):

@@ -92,28 +92,36 @@ def rank(scorer: BulkScorer, units: Sequence[Unit], total: int) -> tuple[dict[in
     Optional units score only documents a required unit matches, unless no required unit
     matches anything (then the query is, in effect, the optional units alone)."""
     scored = [(unit, scorer.query(unit.query)) for unit in units]
-    required = [scores for unit, scores in scored if not unit.optional]
-    if any(required):
-        allowed: set[int] | None = set().union(*required)
-    else:
-        allowed = None
+    allowed: set[int] | None = None
+    if any(unit.optional for unit in units):
+        required = [scores for unit, scores in scored if not unit.optional]
+        if any(required):
+            allowed = set().union(*required)
     weights = [unit.count * idf(len(scores), total) for unit, scores in scored]
     whole = sum(weights) or 1.0
-    bm25f: dict[int, float] = {}
-    covered: dict[int, float] = {}
+    # docnum -> [BM25 part, covered idf]: one dictionary lookup per posting.
+    acc: dict[int, list[float]] = {}
+    get = acc.get
     for (unit, scores), weight in zip(scored, weights, strict=True):
         count = unit.count
-        get_score, get_cover = bm25f.get, covered.get
         if allowed is not None and unit.optional:
             items = [(d, s) for d, s in scores.items() if d in allowed]
         else:
             items = scores.items()
         for docnum, score in items:
-            bm25f[docnum] = get_score(docnum, 0.0) + count * score
-            covered[docnum] = get_cover(docnum, 0.0) + weight
+            found = get(docnum)
+            if found is None:
+                acc[docnum] = [count * score, weight]
+            else:
+                found[0] += count * score
+                found[1] += weight
     power = COVERAGE_POWER
-    scores = {d: s * (covered[d] / whole) ** power for d, s in bm25f.items()}
-    return scores, allowed is not None and any(unit.optional for unit in units)
+    if power == 1.0:
+        scale = 1.0 / whole
+        scores = {d: s * c * scale for d, (s, c) in acc.items()}
+    else:
+        scores = {d: s * (c / whole) ** power for d, (s, c) in acc.items()}
+    return scores, allowed is not None
 
 
 class BulkScorer:
