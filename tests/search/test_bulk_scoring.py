@@ -22,7 +22,7 @@ from practicebase import whoosh_internals
 from practicebase.index import open_searcher, rebuild_index, update_index
 from practicebase.kb import KnowledgeBase
 from practicebase.search.ranking import BulkScorer, RankingWeighting, segments, term_docnums
-from practicebase.search.snippets import term_characters
+from practicebase.search.snippets import Snippets
 from practicebase.whoosh_internals import MemoryReader, postings_blocks
 
 
@@ -170,16 +170,23 @@ def test_posting_blocks_equal_whoosh_postings(searchers: list, which: int) -> No
 
 
 @pytest.mark.parametrize("which", [0, 1], ids=["whole", "with-deletion"])
-def test_term_characters_match_whoosh(searchers: list, which: int) -> None:
+def test_snippet_spans_are_the_indexed_character_offsets(searchers: list, which: int) -> None:
+    """Snippets mark words by analysing the stored text at display time: the same offsets
+    the index stored for the term (read here through the fenced module's positions)."""
+    from practicebase.analysis import spelling_folder
+    from practicebase.vocabulary import load_vocabulary
+
     searcher = searchers[which]
+    snippets = Snippets({"case"}, spelling_folder(load_vocabulary()))
     docnums = sorted(_whoosh_scores(searcher, query.Term("body", "case")))[::9]
-    found = term_characters(segments(searcher), "body", b"case", docnums)
-    m = searcher.postings("body", "case")
-    expected = {}
-    for docnum in docnums:
-        m.skip_to(docnum)
-        expected[docnum] = m.value_as("characters")
-    assert found == expected
+    assert docnums
+    for sub, offset in segments(searcher):
+        reader = sub.reader()
+        local = [d - offset for d in docnums if offset <= d < offset + reader.doc_count_all()]
+        chars = whoosh_internals.positions(reader, "body", b"case", local, "characters")
+        for docnum in local:
+            text = sub.stored_fields(docnum)["body"]
+            assert snippets.spans(text) == [(s, e) for _p, s, e in chars[docnum]]
 
 
 def test_memory_reader_reads_as_bytesio_does() -> None:

@@ -108,3 +108,36 @@ async def test_typing_searches_as_you_type_then_exactly_when_typing_pauses(
         assert not shown[-1].request.as_you_type and shown[-1].request.text == "resil"
         assert not app.search_screen.current_request().as_you_type
         assert result_ids(app) == [h.id for h in shown[-1].hits]
+
+
+async def test_the_app_follows_an_index_updated_by_another_process(
+    kb: KnowledgeBase, monkeypatch
+) -> None:
+    import subprocess
+    import sys
+
+    from practicebase.tui import app as app_module
+
+    monkeypatch.setattr(app_module, "FOLLOW_SECONDS", 0.1)
+    update_index(kb)
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await type_query(pilot, "harbour")
+        assert result_ids(app) == []
+        # Another process adds the entry and updates the index while the app is open.
+        write_entry(kb.root, NEW_ENTRY)
+        subprocess.run(
+            [sys.executable, "-m", "practicebase", "--root", str(kb.root), "index"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        for _ in range(200):  # the follow check runs every 0.1 s here
+            await pilot.pause(0.05)
+            if result_ids(app) == ["harbour-outreach-pilot"]:
+                break
+        await settle(pilot)
+        assert result_ids(app) == ["harbour-outreach-pilot"]
+        status = str(app.search_screen.query_one("#status").render())
+        assert "index updated: results refreshed" in status

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any
 from whoosh import query
 from whoosh.searching import Searcher as WhooshSearcher
 
-from practicebase.analysis import WordList, expansions, spelling_folder, text_analyzer
+from practicebase.analysis import (
+    WordList,
+    expansions,
+    spelling_folder,
+    text_analyzer,
+)
 from practicebase.index import (
     WORDS_FILE,
     IndexUnavailable,
@@ -49,6 +54,7 @@ class Searcher:
         self.kb = kb
         self.vocabulary = kb.vocabulary
         self._analyzer = text_analyzer(self.vocabulary)
+        self._stems: dict[str, str] = {}  # the snippets' word -> term cache
         self._expansions = expansions(self.vocabulary)
         self._lock = threading.RLock()
         self._ix = None
@@ -77,23 +83,24 @@ class Searcher:
         if old[0] is not None:
             old[0].close()
 
-    def refresh(self) -> None:
-        """Pick up index commits and rebuilds made since the searcher was opened."""
+    def refresh(self) -> bool:
+        """Pick up index commits and rebuilds made since the searcher was opened (by this
+        process or another); True when there were any. Cheap when there were none: one read
+        of `index/CURRENT` and of the generation's table of contents."""
         with self._lock:
-            if self._searcher is None:
+            if self._searcher is None or current_generation(self.kb) != self._generation:
                 self._open()
-                return
-            if current_generation(self.kb) != self._generation:
-                self._open()
-                return
+                return True
             try:
                 fresh = self._searcher.refresh()
             except damage_errors() as exc:
                 self._reopen_after(exc)
-                return
-            if fresh is not self._searcher:
-                self._searcher = fresh
-                self._cache = None
+                return True
+            if fresh is self._searcher:
+                return False
+            self._searcher = fresh
+            self._cache = None
+            return True
 
     def close(self) -> None:
         with self._lock:
@@ -282,7 +289,12 @@ class Searcher:
             top_docs = [(scores.get(d, 0.0), d) for d in heapq.nsmallest(top, matched, key=key)]
         page = top_docs[offset : offset + limit]
         snippets = (
-            Snippets(searcher, compiler.highlight_terms, [d for _, d in page])
+            Snippets(
+                compiler.highlight_terms,
+                spelling_folder(self.vocabulary),
+                self._expansions.joinable,
+                self._stems,
+            )
             if request.with_snippets
             else None
         )
@@ -305,7 +317,7 @@ class Searcher:
         data = stored["data"]
         snippet, spans = ("", ())
         if snippets is not None:
-            snippet, spans = snippets.for_doc(docnum, stored)
+            snippet, spans = snippets.for_doc(stored)
         forces = tuple(data["forces"])
         review_due = data["review_due"]
         return Hit(

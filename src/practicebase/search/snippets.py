@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from whoosh.lang.porter import stem
+
+from practicebase.analysis import WORD_PATTERN, joined
 from practicebase.sanitize import clean_line
-from practicebase.search.ranking import segments
-from practicebase.whoosh_internals import positions
 
 SNIPPET_CHARS = 220
 
@@ -20,50 +22,63 @@ def shorten(text: str, limit: int = SNIPPET_CHARS) -> str:
     return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
 
 
-def term_characters(
-    segments: list[tuple[Any, int]], field: str, btext: bytes, docnums: list[int]
-) -> dict[int, list[tuple[int, int, int]]]:
-    """Global docnum -> (position, start, end) of each occurrence of a term, for the sorted
-    `docnums` (the hits on screen)."""
-    out: dict[int, list[tuple[int, int, int]]] = {}
-    for sub, offset in segments:
-        reader = sub.reader()
-        end = offset + reader.doc_count_all()
-        local = [d - offset for d in docnums if offset <= d < end]
-        for docnum, chars in positions(reader, field, btext, local, "characters").items():
-            out[docnum + offset] = chars
-    return out
+# A snippet comes from the first this many characters of a field: the cost of a results page
+# stays bounded whatever the length of an entry.
+SCAN_CHARS = 20_000
+STEM_CACHE = 200_000
 
 
 class Snippets:
-    """Highlighted snippets for the hits on screen, from stored character offsets."""
+    """Highlighted snippets for the hits on screen, found by analysing their stored text as
+    the index did (words, lowercase, spelling folded, Porter stem): a word is marked where it
+    analyses to a term the query searched, and a multi-word expansion where its words follow
+    each other. Reading the offsets from the postings instead reads whole posting blocks of
+    every query term, and the pipeline of Whoosh's analyzer costs several times this loop."""
 
-    def __init__(self, searcher: Any, terms: set[str], docnums: list[int]) -> None:
-        self._chars: dict[tuple[str, int], list[tuple[int, int]]] = {}
-        wanted = sorted(set(docnums))
-        if not wanted:
-            return
-        subs = segments(searcher)
-        schema = searcher.schema
-        for fieldname in ("body", "summary"):
-            if fieldname not in schema:
-                continue
-            for term in terms:
-                try:
-                    btext = schema[fieldname].to_bytes(term)
-                except ValueError:
-                    continue
-                for docnum, chars in term_characters(subs, fieldname, btext, wanted).items():
-                    spans = self._chars.setdefault((fieldname, docnum), [])
-                    spans.extend((s, e) for _pos, s, e in chars)
+    def __init__(
+        self,
+        terms: set[str],
+        fold: Callable[[str], str],
+        joinable: Iterable[tuple[str, ...]] = (),
+        stems: dict[str, str] | None = None,
+    ) -> None:
+        self._terms = frozenset(terms)
+        self._fold = fold
+        self._sequences = [seq for seq in joinable if joined(seq) in self._terms]
+        # word -> term, shared between the searches of one searcher (same vocabulary).
+        self._stems = stems if stems is not None else {}
+        if len(self._stems) > STEM_CACHE:
+            self._stems.clear()
 
-    def for_doc(
-        self, docnum: int, stored: dict[str, Any]
-    ) -> tuple[str, tuple[tuple[int, int], ...]]:
+    def _stem(self, word: str) -> str:
+        found = self._stems.get(word)
+        if found is None:
+            found = self._stems[word] = stem(self._fold(word.lower()))
+        return found
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of the words of `text` (its first `SCAN_CHARS`) the query searched."""
+        if not self._terms or not text:
+            return []
+        terms = self._terms
+        words = [
+            (m.start(), m.end(), self._stem(m.group()))
+            for m in WORD_PATTERN.finditer(text[:SCAN_CHARS])
+        ]
+        found = {(start, end) for start, end, term in words if term in terms}
+        for seq in self._sequences:
+            n = len(seq)
+            for i in range(len(words) - n + 1):
+                if words[i][2] == seq[0] and tuple(w[2] for w in words[i : i + n]) == seq:
+                    found.add((words[i][0], words[i + n - 1][1]))
+        return sorted(found)
+
+    def for_doc(self, stored: dict[str, Any]) -> tuple[str, tuple[tuple[int, int], ...]]:
         for fieldname in ("body", "summary"):
-            spans = self._chars.get((fieldname, docnum))
-            if spans:
-                return fragment(stored.get(fieldname, ""), sorted(set(spans)))
+            text = stored.get(fieldname, "")
+            found = self.spans(text)
+            if found:
+                return fragment(text, found)
         return shorten(stored.get("summary", ""), SNIPPET_CHARS), ()
 
 

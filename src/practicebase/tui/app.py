@@ -23,6 +23,7 @@ from practicebase.tui.keymap import KEYMAP_ENV_VAR, parse_keymap
 from practicebase.tui.messages import (
     EntryAdded,
     IndexFailed,
+    IndexFollowed,
     IndexProgressed,
     IndexReady,
     IndexUpdated,
@@ -41,6 +42,8 @@ DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 FIRST_RESULTS_WAIT = 10.0
 """Seconds the index worker waits for the first results before updating anyway."""
+FOLLOW_SECONDS = 3.0
+"""How often the app looks for index changes made elsewhere (one small file read each)."""
 
 
 class PracticebaseApp(App[None]):
@@ -73,6 +76,7 @@ class PracticebaseApp(App[None]):
         self.titles: list[tuple[str, str]] = []
         self.index_problems: list[Problem] = []
         self._first_results = threading.Event()
+        self._following = False
         self._initial_theme = theme
         self.search_screen = SearchScreen()
 
@@ -189,6 +193,30 @@ class PracticebaseApp(App[None]):
         self.searcher = message.searcher
         self.search_screen.index_ready()
         self._report_index(message.summary, message.problems)
+        if not self._following:
+            self._following = True
+            self.set_interval(FOLLOW_SECONDS, self._follow_index)
+
+    def _follow_index(self) -> None:
+        """Look for a new generation or new commits of the index, unless this app is busy
+        writing it (those refresh the searcher themselves)."""
+        busy = any(w.is_running and w.group in ("index", "follow") for w in self.workers)
+        if self.searcher is not None and not busy:
+            self.check_live_index(self.searcher)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="follow")
+    def check_live_index(self, searcher: Searcher) -> None:
+        try:
+            changed = searcher.refresh()
+        except Exception:  # a damaged index shows at the next search, with its message
+            return
+        if changed:
+            self.post_message(IndexFollowed())
+
+    @on(IndexFollowed)
+    def _index_followed(self, _message: IndexFollowed) -> None:
+        self.refresh_titles()
+        self.search_screen.index_followed()
 
     @on(IndexUpdated)
     def _index_updated(self, message: IndexUpdated) -> None:

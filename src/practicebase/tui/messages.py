@@ -37,6 +37,11 @@ class IndexReady(Message, bubble=False):
         self.problems = problems
 
 
+class IndexFollowed(Message, bubble=False):
+    """The live index changed since it was last searched (an `add`, `index` or rebuild by
+    this app or another process); the searcher has been refreshed."""
+
+
 class IndexUpdated(Message, bubble=False):
     """The update check after opening an existing index finished.
 

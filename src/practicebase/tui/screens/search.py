@@ -73,6 +73,8 @@ class SearchScreen(Screen[None]):
         self._exact: Timer | None = None
         # The text the results shown were searched for exactly (not as typed so far).
         self._exact_text: str | None = None
+        # Said once in the status line with the next results (e.g. the index changed).
+        self._status_note = ""
         # True when the next results answer a new question (text, filters, sort): start at
         # the top. Paging and refreshing keep the highlighted entry.
         self._new_question = True
@@ -179,7 +181,8 @@ class SearchScreen(Screen[None]):
         result = message.result
         self.last_result = result
         vocabulary = self.app.kb.vocabulary
-        self.query_one(StatusLine).show_result(result, vocabulary)
+        self.query_one(StatusLine).show_result(result, vocabulary, note=self._status_note)
+        self._status_note = ""
         self.query_one(SuggestionLine).show_result(result)
         self.query_one(FacetPanel).show_facets(result.facets, self.filters)
         results = self.query_one(ResultsList)
@@ -223,6 +226,12 @@ class SearchScreen(Screen[None]):
         self.query_one("#index-progress").display = False
         if changed:
             self.search_now(new_question=False)
+
+    def index_followed(self) -> None:
+        """The live index changed (another process added, edited or rebuilt): search again,
+        keeping the highlighted entry, and say why the results moved."""
+        self._status_note = "index updated: results refreshed"
+        self.search_now(new_question=False)
 
     def index_failed(self, reason: str) -> None:
         self.query_one("#index-progress").display = False

@@ -29,7 +29,7 @@ class StatusLine(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(Text(), id=id, markup=False)
 
-    def show_result(self, result: SearchResult, vocabulary: Vocabulary) -> None:
+    def show_result(self, result: SearchResult, vocabulary: Vocabulary, note: str = "") -> None:
         request = result.request
         shown = len(result.hits)
         noun = "entry" if result.total == 1 else "entries"
@@ -41,6 +41,8 @@ class StatusLine(Static):
             line.append_text(filters_text(request.filters, vocabulary))
             line.append(" (ctrl+r clears)", "dim")
         line.append(f"  sort: {request.sort}")
+        if note:
+            line.append(f"  ({note})", "italic")
         self.update(line)
 
     def show_text(self, message: str, style: str = "") -> None:
