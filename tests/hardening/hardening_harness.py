@@ -6,6 +6,8 @@ cannot shadow another suite's helpers.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
 import os
 import re
@@ -117,6 +119,170 @@ def cli_command(root: Path, *args: str | os.PathLike[str]) -> list[str]:
     return [sys.executable, "-m", "practicebase", "--root", str(root), *map(str, args)]
 
 
+# Variables Python itself reads at start-up: a run whose environment changes one of them needs
+# a fresh interpreter, not a child of the fork server (which started with cli_env()).
+_STARTUP_VARIABLES = re.compile(r"PYTHON|LANG$|LANGUAGE$|LC_")
+
+
+class _CliServer:
+    """The client of cli_zygote.py: one server per test session, one connection per run."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self.folder = Path(tempfile.mkdtemp(prefix="pb-cli-"))
+        self.socket_path = str(self.folder / "cli.sock")
+        self.env = cli_env()
+        self.log = open(self.folder / "server.log", "wb")  # noqa: SIM115 - kept for the session
+        self.process = subprocess.Popen(
+            [sys.executable, str(HERE / "cli_zygote.py"), self.socket_path, str(MEMORY_LIMIT)],
+            cwd=self.folder,
+            env=self.env,
+            stdin=subprocess.PIPE,  # the server exits when this closes (the tests ended)
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+        )
+        assert self.process.stdout is not None
+        ready = self.process.stdout.readline()
+        if ready != b"ready\n":
+            raise RuntimeError(f"the CLI fork server did not start: {self.folder / 'server.log'}")
+
+    def close(self) -> None:
+        """Stop the server (closing its stdin ends it) and remove its socket folder."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.close()
+        self.process.stdout.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def serves(self, env: dict[str, str]) -> bool:
+        """Whether a child of the server starts as a fresh interpreter in `env` would."""
+        keys = {k for k in (*env, *self.env) if _STARTUP_VARIABLES.match(k)}
+        return self.process.poll() is None and all(env.get(k) == self.env.get(k) for k in keys)
+
+    def run(
+        self,
+        args: list[str],
+        cwd: Path,
+        env: dict[str, str],
+        timeout: float,
+        obey_permissions: bool = False,
+    ) -> tuple[int | None, bytes, bytes]:
+        import json
+        import selectors
+        import signal
+        import socket
+
+        deadline = time.monotonic() + timeout
+        request = {
+            "args": args,
+            "cwd": str(cwd),
+            "env": env,
+            "server_dir": str(HERE),
+            "obey_permissions": obey_permissions,
+        }
+        data = json.dumps(request).encode() + b"\n"
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            try:
+                conn.connect(self.socket_path)
+                sent = socket.send_fds(conn, [data], [out_w, err_w])
+                conn.sendall(data[sent:])
+            except OSError as exc:  # nothing was started: the caller may run it fresh
+                os.close(out_r)
+                os.close(err_r)
+                raise _ServerUnavailable(str(exc)) from exc
+            finally:
+                os.close(out_w)
+                os.close(err_w)
+            replies = _Lines(conn)
+            conn.settimeout(60)
+            pid_line = replies.readline()
+            if not pid_line.strip().isdigit():
+                os.close(out_r)
+                os.close(err_r)
+                raise RuntimeError(f"the CLI fork server failed; see {self.folder}/server.log")
+            pid = int(pid_line)
+            chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
+            timed_out = False
+
+            def kill() -> None:
+                nonlocal timed_out
+                timed_out = True
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+            with selectors.DefaultSelector() as selector:
+                for fd in chunks:
+                    selector.register(fd, selectors.EVENT_READ)
+                while selector.get_map():
+                    left = deadline - time.monotonic()
+                    if left <= 0 and not timed_out:
+                        kill()
+                    for key, _ in selector.select(None if timed_out else left):
+                        chunk = os.read(key.fd, 1 << 16)
+                        if chunk:
+                            chunks[key.fd].append(chunk)
+                        else:
+                            selector.unregister(key.fd)
+                            os.close(key.fd)
+            if not timed_out:  # output closed; the process may still be running
+                conn.settimeout(max(deadline - time.monotonic(), 0.001))
+                try:
+                    status = replies.readline()
+                except TimeoutError:
+                    kill()
+            if timed_out:
+                conn.settimeout(60)
+                status = replies.readline()
+            if not status.strip().lstrip(b"-").isdigit():
+                raise RuntimeError(f"the CLI fork server failed; see {self.folder}/server.log")
+            code = None if timed_out else int(status)
+            return code, b"".join(chunks[out_r]), b"".join(chunks[err_r])
+
+
+class _ServerUnavailable(Exception):
+    pass
+
+
+class _Lines:
+    """Lines from a socket; a read that times out can be tried again (unlike makefile's)."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.buffer = b""
+
+    def readline(self) -> bytes:
+        while b"\n" not in self.buffer:
+            chunk = self.conn.recv(4096)
+            if not chunk:
+                line, self.buffer = self.buffer, b""
+                return line
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line + b"\n"
+
+
+_SERVER: _CliServer | None = None
+_SERVER_LOCK = threading.Lock()
+FRESH_CLI = os.environ.get("PRACTICEBASE_TEST_FRESH_CLI", "") not in ("", "0")
+
+
+def _cli_server() -> _CliServer | None:
+    global _SERVER
+    with _SERVER_LOCK:
+        if _SERVER is None:
+            _SERVER = _CliServer()
+            atexit.register(_SERVER.close)
+        return _SERVER
+
+
 def run_cli(
     root: Path,
     *args: str | os.PathLike[str],
@@ -124,17 +290,32 @@ def run_cli(
     timeout: float = CLI_TIMEOUT,
     env: dict[str, str] | None = None,
     obey_permissions: bool = False,
+    fresh: bool = FRESH_CLI,
 ) -> CliRun:
-    """Run the real CLI as a subprocess with a timeout and a 1 GiB memory limit.
+    """Run the real CLI as a separate process with a timeout and a 1 GiB memory limit.
 
-    `obey_permissions` makes even root unable to read files its permissions deny."""
+    `obey_permissions` makes even root unable to read files its permissions deny.
+
+    The process is a child of the fork server (cli_zygote.py), which spares it Python's
+    start-up, unless `fresh` (or PRACTICEBASE_TEST_FRESH_CLI=1) or an `env` that changes what
+    Python reads at start-up asks for a fresh `python -m practicebase`."""
     command = cli_command(root, *args)
     start = time.monotonic()
+    full_env = cli_env(env)
+    server = None if fresh or any("\0" in a for a in command) else _cli_server()
+    if server is not None and server.serves(full_env):
+        try:
+            code, stdout, stderr = server.run(
+                command[3:], cwd or root, full_env, timeout, obey_permissions
+            )
+            return CliRun(tuple(map(str, args)), code, stdout, stderr, time.monotonic() - start)
+        except _ServerUnavailable:
+            pass  # the server is gone (its process died): run it fresh instead
     try:
         done = subprocess.run(
             command,
             cwd=cwd or root,
-            env=cli_env(env),
+            env=full_env,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=timeout,
@@ -170,7 +351,7 @@ def problems_with_run(run: CliRun) -> list[str]:
         found.append(f"did not finish within {CLI_TIMEOUT} s")
     elif run.returncode < 0:
         found.append(f"killed by signal {-run.returncode}")
-    elif run.returncode == 70:
+    elif run.returncode in (3, 70):
         found.append("fell through to the dispatcher's 'internal error'")
     if b"Traceback" in run.stdout or b"Traceback" in run.stderr:
         found.append("printed a traceback")

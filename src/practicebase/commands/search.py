@@ -7,6 +7,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from practicebase.commands.common import out
+
 if TYPE_CHECKING:
     from practicebase.kb import KnowledgeBase
     from practicebase.search import Hit, Searcher, SearchResult
@@ -94,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         searcher.close()
     if args.json:
-        print(json.dumps(result_json(result, facets=args.facets), ensure_ascii=True, indent=2))
+        out(json.dumps(result_json(result, facets=args.facets), ensure_ascii=True, indent=2))
     else:
         print_result(result, facets=args.facets, bold=sys.stdout.isatty())
     return 0
@@ -170,12 +172,12 @@ def print_result(result: SearchResult, *, facets: bool, bold: bool) -> None:
 
     request = result.request
     for typed, used in result.corrections:
-        print(
+        out(
             f"searched {clean_line(typed)!r} as: {', '.join(clean_line(u) for u in used)}",
             file=sys.stderr,
         )
     for typed, used in result.reranked:
-        print(
+        out(
             f"{clean_line(typed)!r} is in no entry: the other words' matches ranked by: "
             f"{', '.join(clean_line(u) for u in used)}",
             file=sys.stderr,
@@ -190,23 +192,23 @@ def print_result(result: SearchResult, *, facets: bool, bold: bool) -> None:
         details = [forces, hit.stage, hit.outcome or "no outcome yet", hit.status, review]
         if hit.classification != "OFFICIAL":
             details.append(hit.classification)
-        print(f"{rank:>3}. {clean_line(hit.id)}  {clean_line(hit.title)}")
-        print(f"     {clean_line(' · '.join(details))}")
+        out(f"{rank:>3}. {clean_line(hit.id)}  {clean_line(hit.title)}")
+        out(f"     {clean_line(' · '.join(details))}")
         if hit.snippet:
-            print(f"     {marked(hit.snippet, hit.snippet_spans, bold)}")
+            out(f"     {marked(hit.snippet, hit.snippet_spans, bold)}")
     shown = len(result.hits)
     noun = "entry" if result.total == 1 else "entries"
     if result.total == 0:
-        print(f"no entries match {clean_line(request.text)!r}")
+        out(f"no entries match {clean_line(request.text)!r}")
     elif shown == result.total:
-        print(f"{result.total} {noun}")
+        out(f"{result.total} {noun}")
     else:
         first = request.offset + 1 if shown else request.offset
-        print(f"{result.total} {noun} (showing {first}-{request.offset + shown})")
+        out(f"{result.total} {noun} (showing {first}-{request.offset + shown})")
     if result.suggestion:
-        print(f"did you mean: {clean_line(result.suggestion)}")
+        out(f"did you mean: {clean_line(result.suggestion)}")
     if facets:
         for name, counts in result.facets.items():
             if counts:
                 values = ", ".join(f"{clean_line(v)} {n}" for v, n in counts)
-                print(f"{name}: {values}")
+                out(f"{name}: {values}")

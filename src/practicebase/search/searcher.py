@@ -26,6 +26,7 @@ from practicebase.index import (
     damaged_index,
     open_searcher,
     read_words,
+    storage_reads,
 )
 from practicebase.index import _damage_errors as damage_errors
 from practicebase.query import last_word_prefix, parse
@@ -92,7 +93,8 @@ class Searcher:
                 self._open()
                 return True
             try:
-                fresh = self._searcher.refresh()
+                with storage_reads():
+                    fresh = self._searcher.refresh()
             except damage_errors() as exc:
                 self._reopen_after(exc)
                 return True
@@ -131,13 +133,15 @@ class Searcher:
             if self._searcher is None:
                 self._open()
             try:
-                return work(self._searcher)
+                with storage_reads():
+                    return work(self._searcher)
             except IndexUnavailable:
                 raise
             except damage_errors() as exc:
                 self._reopen_after(exc)
                 try:
-                    return work(self._searcher)
+                    with storage_reads():
+                        return work(self._searcher)
                 except damage_errors() as again:
                     raise damaged_index(again) from again
 
