@@ -10,10 +10,10 @@ synonyms, or one phrase (see `compile.py`). An entry's score is
                   / sum of count(u) * idf(u) over all units
 
 `bm25f` is BM25 per field with field boosts (title 3, summary 2, body 1, meta 1.5), summed,
-with BM25's own inverse document frequency, log(1 + (N - n + 0.5) / (n + 0.5)): a word most
-entries hold says almost nothing about any one of them. `idf(u)` is the same formula over the
-entries the whole unit matches. `count(u)` is how often the query asks for the unit: a long
-question repeats the words it is about.
+with BM25's own inverse document frequency, log((N - n + 0.5) / (n + 0.5)), over the entries
+holding the word in any field: a word half the entries hold says nothing about any of them.
+`idf(u)` is the same formula over the entries the whole unit matches. `count(u)` is how often
+the query asks for the unit: a long question repeats the words it is about.
 
 So missing a rare, specific word costs an entry most of its score, and missing a word most
 entries hold costs it almost nothing: the rare words of a question decide, and for a short
@@ -39,9 +39,15 @@ CACHE_POSTINGS = 400_000
 CACHE_PHRASE_POSTINGS = 100_000
 
 
+# What a word held by half the entries or more weighs: nothing, but still positive, so that
+# among the entries holding only such words the more relevant still rank first.
+MIN_IDF = 1e-6
+
+
 def idf(matching: int, total: int) -> float:
-    """BM25's inverse document frequency, kept positive (as Lucene does)."""
-    return log(1.0 + (total - matching + 0.5) / (matching + 0.5))
+    """BM25's inverse document frequency (Robertson and Spärck Jones): a word held by half
+    the entries or more is no evidence for any of them."""
+    return max(MIN_IDF, log((total - matching + 0.5) / (matching + 0.5)))
 
 
 class RankingWeighting(scoring.BM25F):
