@@ -384,6 +384,7 @@ class PracticebaseRun(SystemRun):
     index_output: str = ""
     procs: int = 1
     corrections: dict[int, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
+    reranked: dict[int, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
     suggestions: dict[int, str] = field(default_factory=dict)
     totals: dict[int, int] = field(default_factory=dict)
     sent: dict[int, str] = field(default_factory=dict)
@@ -450,6 +451,8 @@ def run_practicebase(
             run.totals[q.id] = result.total
             if result.corrections:
                 run.corrections[q.id] = [(t, tuple(u)) for t, u in result.corrections]
+            if getattr(result, "reranked", ()):
+                run.reranked[q.id] = [(t, tuple(u)) for t, u in result.reranked]
             if result.suggestion:
                 run.suggestions[q.id] = result.suggestion
         run.query_seconds = time.perf_counter() - start
@@ -603,10 +606,12 @@ def render_diagnostics(pb: PracticebaseRun, queries: Sequence[Query], docs: int)
     corrected = Counter(
         (typed.lower(), used) for items in corrections.values() for typed, used in items
     )
+    reranked = {q: c for q, c in pb.reranked.items() if q in ids}
     lines = [
-        f"practicebase corrections applied in {len(corrections)} of {n} queries "
-        f"({sum(corrected.values())} words; a correctly spelt word that no entry holds is "
-        "searched as its nearest known words too)",
+        f"practicebase searched a corrected spelling instead in {len(corrections)} of {n} "
+        f"queries ({sum(corrected.values())} words); in {len(reranked)} queries "
+        f"({sum(len(c) for c in reranked.values())} words) a word no entry holds only "
+        "reranked what the other words found",
     ]
     for (typed, used), count in corrected.most_common(12):
         lines.append(f"  {typed!r} -> {', '.join(used)}" + (f"  (x{count})" if count > 1 else ""))
@@ -801,6 +806,7 @@ def main(argv: list[str] | None = None) -> int:
                 "index_output": pb.index_output,
                 "sent": {str(k): v for k, v in pb.sent.items()},
                 "corrections": {str(k): v for k, v in pb.corrections.items()},
+                "reranked": {str(k): v for k, v in pb.reranked.items()},
                 "suggestions": {str(k): v for k, v in pb.suggestions.items()},
                 "totals": {str(k): v for k, v in pb.totals.items()},
                 "limits": {str(k): v for k, v in pb.limits.items()},
