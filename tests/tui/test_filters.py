@@ -18,7 +18,7 @@ async def test_facet_toggle_and_clear(kb) -> None:
         ids = [option.id for option in facets.options if option and option.id]
         assert "force=west-midlands" in ids and "theme=referrals" in ids
         before = set(result_ids(app))
-        facets.focus()
+        await pilot.press("f2")  # the filters are hidden until asked for
         facets.highlighted = facets.get_option_index("force=west-midlands")
         await pilot.press("enter")
         await settle(pilot)

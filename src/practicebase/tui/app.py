@@ -55,12 +55,14 @@ class PracticebaseApp(App[None]):
     COMMANDS = App.COMMANDS | {ActionsProvider, EntryTitlesProvider}
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help"),
-        Binding("ctrl+n", "add_entry", "Add", id="app.add-entry"),
-        Binding("ctrl+g", "coverage", "Coverage", id="app.coverage"),
+        Binding("ctrl+n", "add_entry", "Add entry", id="app.add-entry", show=False),
+        Binding("ctrl+g", "coverage", "Coverage", id="app.coverage", show=False),
         Binding("ctrl+b", "rebuild_index", "Rebuild index", id="app.rebuild-index", show=False),
         Binding("ctrl+t", "toggle_theme", "Theme", id="app.toggle-theme", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
+    """Only F1 and ctrl+q of these are in the footer, so no screen's footer is cut at 80
+    columns; F1 and the palette list every key."""
 
     def __init__(
         self,

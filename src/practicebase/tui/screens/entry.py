@@ -46,9 +46,9 @@ class EntryScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="entry.back"),
         Binding("e", "edit", "Edit", id="entry.edit"),
-        Binding("i", "copy_id", "Copy id", id="entry.copy-id"),
-        Binding("p", "copy_path", "Copy path", id="entry.copy-path"),
-        Binding("m", "copy_email", "Copy email", id="entry.copy-email"),
+        Binding("i", "copy_id", "Copy id", id="entry.copy-id", show=False),
+        Binding("p", "copy_path", "Copy path", id="entry.copy-path", show=False),
+        Binding("m", "copy_email", "Copy email", id="entry.copy-email", show=False),
         Binding("l", "links", "Links", id="entry.links"),
         Binding("s", "focus_similar", "Similar", id="entry.similar"),
         Binding("r", "focus_reading", "Read", id="entry.reading", show=False),

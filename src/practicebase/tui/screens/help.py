@@ -28,7 +28,7 @@ def binding_rows(app: App, sections: list[tuple[str, list[BindingType]]]) -> Tex
                 continue
             keys = ", ".join(
                 app.get_key_display(Binding(key, binding.action))
-                for key in _current_keys(app, binding)
+                for key in current_keys(app, binding)
             )
             out.append(f"  {keys:<16}", "bold")
             out.append(f"{binding.description or binding.action:<24}")
@@ -46,7 +46,8 @@ def binding_rows(app: App, sections: list[tuple[str, list[BindingType]]]) -> Tex
     return out
 
 
-def _current_keys(app: App, binding: Binding) -> list[str]:
+def current_keys(app: App, binding: Binding) -> list[str]:
+    """The keys of `binding` now, after any remapping, as typed (`ctrl+l`)."""
     keymap = getattr(app, "_keymap", {}) or {}
     keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
     return [key.strip() for key in keys.split(",") if key.strip()]

@@ -23,6 +23,7 @@ from practicebase.tui.messages import (
     ResultsFetched,
     SearchFailed,
 )
+from practicebase.tui.screens.help import current_keys
 from practicebase.tui.widgets.facets import FacetPanel
 from practicebase.tui.widgets.preview import EntryView
 from practicebase.tui.widgets.results import MORE_ID, ResultsList
@@ -52,13 +53,15 @@ class SearchScreen(Screen[None]):
         Binding("up", "results_up", "Previous", id="search.previous", show=False),
         Binding("pagedown", "results_page_down", "Page down", id="search.page-down", show=False),
         Binding("pageup", "results_page_up", "Page up", id="search.page-up", show=False),
-        Binding("ctrl+s", "cycle_sort", "Sort", id="search.sort"),
         Binding("f2", "toggle_facets", "Filters", id="search.facets"),
-        Binding("ctrl+r", "clear_filters", "Clear filters", id="search.clear-filters"),
+        Binding("ctrl+s", "cycle_sort", "Sort", id="search.sort"),
+        Binding("ctrl+r", "clear_filters", "Clear filters", id="search.clear-filters", show=False),
         Binding("ctrl+y", "use_suggestion", "Use suggestion", id="search.suggestion", show=False),
-        Binding("ctrl+l", "more_results", "More", id="search.more", show=False),
-        Binding("escape", "back", "Back", id="search.back", show=False),
+        Binding("ctrl+l", "more_results", "More results", id="search.more", show=False),
+        Binding("escape", "back", "Clear search, or back to it", id="search.back", show=False),
     ]
+    """The footer shows only F2 and ctrl+s of these (with F1 and ctrl+q), so no key is ever
+    cut at 80 columns; F1 and the palette list them all."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -181,13 +184,17 @@ class SearchScreen(Screen[None]):
         result = message.result
         self.last_result = result
         vocabulary = self.app.kb.vocabulary
-        self.query_one(StatusLine).show_result(result, vocabulary, note=self._status_note)
+        self.query_one(StatusLine).show_result(
+            result, vocabulary, note=self._status_note, more_key=self._key("search.more")
+        )
         self._status_note = ""
-        self.query_one(SuggestionLine).show_result(result)
+        self.query_one(SuggestionLine).show_result(result, use_key=self._key("search.suggestion"))
         self.query_one(FacetPanel).show_facets(result.facets, self.filters)
         results = self.query_one(ResultsList)
         if result.hits:
-            results.show_result(result, keep_selection=not self._new_question)
+            results.show_result(
+                result, keep_selection=not self._new_question, more_key=self._key("search.more")
+            )
         else:
             results.show_message(self._empty_message())
         self._preview_highlighted()
@@ -242,10 +249,15 @@ class SearchScreen(Screen[None]):
 
     # ---- preview ---------------------------------------------------------------------
 
+    @property
+    def preview_shown(self) -> bool:
+        """False under `COMPACT_WIDTH` columns and while the filters take its place."""
+        return not (self.has_class("-compact") or self.has_class("-facets-open"))
+
     @on(OptionList.OptionHighlighted, "#results")
     def _preview_highlighted(self) -> None:
         """Show the highlighted entry in the preview (read from its file in a worker)."""
-        if self.has_class("-compact"):
+        if not self.preview_shown:
             return  # no preview on screen: nothing to read
         entry_id = self.query_one(ResultsList).highlighted_entry_id
         searcher = self.app.searcher
@@ -338,11 +350,14 @@ class SearchScreen(Screen[None]):
             self.set_filters(())
 
     def action_toggle_facets(self) -> None:
-        """Show or hide the facet panel; when shown, focus it."""
+        """Show the filters and focus them, or hide them (at every width); they stay as left
+        for the rest of the session. Shown, they take the preview's place."""
         facets = self.query_one(FacetPanel)
-        if self.has_class("-facets-open") and facets.has_focus:
+        if self.has_class("-facets-open"):
             self.remove_class("-facets-open")
-            self.action_focus_search()
+            if facets.has_focus:
+                self.action_focus_search()
+            self._preview_highlighted()
         else:
             self.add_class("-facets-open")
             facets.focus()
@@ -363,7 +378,32 @@ class SearchScreen(Screen[None]):
             self.search_now(new_question=False)
 
     def action_back(self) -> None:
-        """Escape: close the facet panel, else return to the search input."""
-        if self.has_class("-facets-open"):
-            self.remove_class("-facets-open")
-        self.action_focus_search()
+        """Escape: in the search box, clear it, and when it is empty move to the results;
+        anywhere else, back to the search box."""
+        query = self.query_one("#query", Input)
+        if not query.has_focus:
+            self.action_focus_search()
+        elif query.value:
+            query.value = ""  # searches again, like any edit
+        else:
+            self.query_one(ResultsList).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter typed while the results, filters or preview have focus goes to the
+        search box (as in fzf and lazygit); keys bound to an action never arrive here."""
+        query = self.query_one("#query", Input)
+        if query.has_focus or not event.is_printable or not event.character:
+            return
+        event.stop()
+        event.prevent_default()
+        query.focus()
+        query.cursor_position = len(query.value)
+        query.insert_text_at_cursor(event.character)
+
+    def _key(self, binding_id: str) -> str:
+        """The key bound to `binding_id` now (after any remapping), as typed: `ctrl+l`."""
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.id == binding_id:
+                keys = current_keys(self.app, binding)
+                return keys[0] if keys else binding.key
+        return ""

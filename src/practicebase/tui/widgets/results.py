@@ -55,7 +55,9 @@ class ResultsList(OptionList):
         self.hits: tuple[Hit, ...] = ()
         self.total = 0
 
-    def show_result(self, result: SearchResult, *, keep_selection: bool = True) -> None:
+    def show_result(
+        self, result: SearchResult, *, keep_selection: bool = True, more_key: str = "ctrl+l"
+    ) -> None:
         """Replace the rows; with `keep_selection`, the highlighted entry stays highlighted."""
         keep = self.highlighted_entry_id if keep_selection else None
         self.hits = result.hits
@@ -67,8 +69,10 @@ class ResultsList(OptionList):
             options.append(Option(hit_prompt(hit), id=hit.id))
         remaining = result.total - len(result.hits)
         if remaining > 0:
+            them = "it" if remaining == 1 else "them"
+            more = Text(f"... {remaining} more: enter or {more_key} shows {them}", "bold")
             options.append(None)
-            options.append(Option(Text(f"... {remaining} more (enter to show)", "bold"), MORE_ID))
+            options.append(Option(more, MORE_ID))
         self.set_options(options)
         if keep is not None and self.hit(keep) is not None:
             self.highlighted = self.get_option_index(keep)

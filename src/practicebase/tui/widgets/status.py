@@ -23,65 +23,119 @@ def filters_text(filters: Sequence[tuple[str, str]], vocabulary: Vocabulary) -> 
     return t.joined(parts, ", ")
 
 
-class StatusLine(Static):
-    """Hit count, active filters and sort of the shown results."""
+def fitted(variants: Sequence[Text], width: int) -> Text:
+    """The first of `variants` (longest and most helpful first) that fits in `width` cells;
+    else the last one cut with an ellipsis."""
+    for variant in variants:
+        if variant.cell_len <= width:
+            return variant
+    if not variants:
+        return Text()
+    last = variants[-1].copy()
+    last.truncate(max(width, 1), overflow="ellipsis")
+    return last
+
+
+class FittedLine(Static):
+    """One line that shows the longest of its variants that fits, again on every resize."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(Text(), id=id, markup=False)
+        self.variants: list[Text] = []
 
-    def show_result(self, result: SearchResult, vocabulary: Vocabulary, note: str = "") -> None:
+    def show_variants(self, variants: Sequence[Text]) -> None:
+        self.variants = list(variants)
+        self.refresh()
+
+    def render(self) -> Text:
+        line = fitted(self.variants, self.content_size.width)
+        line.no_wrap = True
+        return line
+
+
+class StatusLine(FittedLine):
+    """Hit count (and how to see more), sort and active filters of the shown results.
+
+    At 80 columns the hints go first, then the filter names are cut; the count, how many
+    are shown and the sort stay.
+    """
+
+    def show_result(
+        self,
+        result: SearchResult,
+        vocabulary: Vocabulary,
+        note: str = "",
+        more_key: str = "ctrl+l",
+    ) -> None:
         request = result.request
         shown = len(result.hits)
         noun = "entry" if result.total == 1 else "entries"
-        line = Text(f"{result.total} {noun}", "bold")
         if shown < result.total:
-            line.append(f" (showing {shown})")
+            count = Text(f"Showing {shown} of {result.total}", "bold")
+            more_hint = Text(f": {more_key} for more", "dim")
+        else:
+            count = Text(f"{result.total} {noun}", "bold")
+            more_hint = Text()
+        sort = Text(f"  sort: {request.sort}")
+        filters = Text()
+        clear_hint = Text()
         if request.filters:
-            line.append("  filters: ")
-            line.append_text(filters_text(request.filters, vocabulary))
-            line.append(" (ctrl+r clears)", "dim")
-        line.append(f"  sort: {request.sort}")
-        if note:
-            line.append(f"  ({note})", "italic")
-        self.update(line)
+            filters = Text("  filters: ")
+            filters.append_text(filters_text(request.filters, vocabulary))
+            clear_hint = Text(" (ctrl+r clears)", "dim")
+        noted = Text(f"  ({note})", "italic") if note else Text()
+        self.show_variants(
+            [
+                Text.assemble(count, more_hint, sort, filters, clear_hint, noted),
+                Text.assemble(count, more_hint, sort, filters, noted),
+                Text.assemble(count, more_hint, sort, filters),
+                Text.assemble(count, sort, filters),
+            ]
+        )
 
     def show_text(self, message: str, style: str = "") -> None:
-        self.update(Text(message, style))
+        self.show_variants([Text(message, style)])
 
 
-class SuggestionLine(Static):
+class SuggestionLine(FittedLine):
     """Offers the search's "did you mean" and says which words were searched instead."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(Text(), id=id, markup=False)
+        super().__init__(id=id)
         self.suggestion: str | None = None
 
-    def show_result(self, result: SearchResult) -> None:
-        line = Text()
+    def show_result(self, result: SearchResult, use_key: str = "ctrl+y") -> None:
+        said = Text()
         for typed, used in result.corrections:
-            if line.plain:
-                line.append("; ")
-            line.append("searched ")
-            line.append_text(t.line(typed, "bold"))
-            line.append(" as ")
-            line.append_text(t.line(" or ".join(used), "bold"))
+            if said.plain:
+                said.append("; ")
+            said.append("searched ")
+            said.append_text(t.line(typed, "bold"))
+            said.append(" as ")
+            said.append_text(t.line(" or ".join(used), "bold"))
         for typed, used in result.reranked:
-            if line.plain:
-                line.append("; ")
-            line.append_text(t.line(typed, "bold"))
-            line.append(" is in no entry: ranked by ")
-            line.append_text(t.line(" or ".join(used), "bold"))
+            if said.plain:
+                said.append("; ")
+            said.append_text(t.line(typed, "bold"))
+            said.append(" is in no entry: ranked by ")
+            said.append_text(t.line(" or ".join(used), "bold"))
         self.suggestion = result.suggestion or None
+        variants = [said]
         if self.suggestion:
-            if line.plain:
-                line.append("  ")
-            line.append("Did you mean: ")
-            line.append_text(t.line(self.suggestion, "bold underline"))
-            line.append(" (ctrl+y to use it)", "dim")
-        self.update(line)
-        self.display = bool(line.plain)
+            offer = Text("Did you mean: ")
+            offer.append_text(t.line(self.suggestion, "bold underline"))
+            gap = Text("  " if said.plain else "")
+            # Shorter forms keep the offer and its key; what was searched instead goes first.
+            variants = [
+                Text.assemble(said, gap, offer, Text(f" ({use_key} to use it)", "dim")),
+                Text.assemble(offer, Text(f" ({use_key} to use it)", "dim")),
+                Text.assemble(offer, Text(f" ({use_key})", "dim")),
+                Text.assemble(Text(f"{use_key}: ", "dim"), offer),
+            ]
+        self.show_variants(variants)
+        self.display = bool(variants[0].plain)
 
     def clear(self) -> None:
         self.suggestion = None
-        self.update(Text())
+        self.show_variants([])
         self.display = False
