@@ -1,10 +1,9 @@
-"""Text analysis for search: spelling normalisation, analyzers, acronyms and synonyms.
+"""Text analysis for search: analyzers, the word list, acronyms and synonyms, Markdown to text.
 
-British and American spellings are folded to one form BEFORE stemming (Porter stems
-`organisation` to `organis` but `organization` to `organ`), by the general -ise/-ize,
--isation/-ization, -yse/-yze, -our/-or and -tre/-ter rules plus the vocabulary's
-`spelling_variants` list. The same analyzer runs at index and query time, so a folded form
-never has to be a real word: it only has to be the same for both spellings.
+Words, stop words and spelling folding live in `practicebase.textnorm` (also used by the
+duplicate check); `STOP_WORDS`, `WORD_PATTERN`, `SpellingFolder`, `spelling_folder` and
+`words` stay importable from here. The same analyzer runs at index and query time, so a
+folded spelling never has to be a real word: it only has to be the same for both spellings.
 """
 
 from __future__ import annotations
@@ -15,97 +14,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from practicebase import textnorm
+
+# Re-exported: search and its tests import these from here.
+from practicebase.textnorm import (  # noqa: F401
+    STOP_WORDS,
+    WORD_PATTERN,
+    SpellingFolder,
+    spelling_folder,
+)
+from practicebase.textnorm import folder_for as _folder_for
+from practicebase.textnorm import variants_key as _variants_key
 from practicebase.vocabulary import Vocabulary
 
-# Words the general rules would fold but which have no other spelling, or would collide.
-_NOT_VARIANTS = frozenset(
-    {
-        "contour", "contours", "devour", "devours", "devoured", "detour", "detours",
-        "glamour", "troubadour", "paramour", "velour", "macabre",
-        "our", "ours", "your", "yours", "four", "hour", "hours", "tour", "tours",
-        "pour", "flour", "sour", "scour", "dour", "amour",
-    }
-)  # fmt: skip
-
-_ISE = re.compile(r"^(\w{2,}[^aeiou\W])is(e|es|ed|ing|er|ers|ation|ations|ational|ationally)$")
-_YSE = re.compile(r"^(\w{2,})ys(e|es|ed|ing|er|ers)$")
-_OUR = re.compile(
-    r"^(\w{3,})our(s|ed|ing|al|ally|ite|ites|able|ably|er|ers|ful|fully|less|hood|hoods|ism|ist|ists)?$"
-)
-_TRE = re.compile(r"^(\w{2,}[^aeiou\W])(t|b)r(e|es|ed)$")
-_TRE_ENDINGS = {"e": "er", "es": "ers", "ed": "ered"}
-
-# Stop words dropped from plain query words (never from the index, so phrases stay exact).
-_STOP_WORDS_TEXT = """a an and are as at be been but by can could did do does for from get gets
-    got had has
-    have how i if in into is it its me my of on or other others our so that the their them then
-    there these they this those to us was we were what when where which who why will with would
-    you your"""
-STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
-
-WORD_PATTERN = re.compile(r"\w+(?:[.'’]\w+)*", re.UNICODE)
-
-
-class SpellingFolder:
-    """Folds British and American spellings of a lowercase word to one form."""
-
-    def __init__(self, variants: dict[str, str] | None = None):
-        self._map: dict[str, str] = {}
-        for british, american in (variants or {}).items():
-            b, a = british.casefold().strip(), american.casefold().strip()
-            if b and a:
-                self._map[b] = a
-                self._map[a] = a
-        self._cache: dict[str, str] = {}
-
-    def __call__(self, word: str) -> str:
-        cached = self._cache.get(word)
-        if cached is not None:
-            return cached
-        folded = self._fold(word)
-        if len(self._cache) < 200_000:
-            self._cache[word] = folded
-        return folded
-
-    def _fold(self, word: str) -> str:
-        mapped = self._map.get(word)
-        if mapped is not None:
-            return mapped
-        if word.endswith("s") and word[:-1] in self._map:
-            return self._map[word[:-1]] + "s"
-        if len(word) < 5 or word in _NOT_VARIANTS:
-            return word
-        if "is" in word:
-            m = _ISE.match(word)
-            if m:
-                return f"{m.group(1)}iz{m.group(2)}"
-        if "ys" in word:
-            m = _YSE.match(word)
-            if m:
-                return f"{m.group(1)}yz{m.group(2)}"
-        if "our" in word:
-            m = _OUR.match(word)
-            if m:
-                return f"{m.group(1)}or{m.group(2) or ''}"
-        if "re" in word:
-            m = _TRE.match(word)
-            if m:
-                return f"{m.group(1)}{m.group(2)}{_TRE_ENDINGS[m.group(3)]}"
-        return word
-
-
-def _variants_key(vocabulary: Vocabulary) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(vocabulary.spelling_variants.items()))
-
-
-@lru_cache(maxsize=8)
-def _folder_for(variants: tuple[tuple[str, str], ...]) -> SpellingFolder:
-    return SpellingFolder(dict(variants))
-
-
-def spelling_folder(vocabulary: Vocabulary) -> SpellingFolder:
-    """The (shared, cached) folder for a vocabulary's spelling variants."""
-    return _folder_for(_variants_key(vocabulary))
+words = textnorm.words  # re-exported, as the names above
 
 
 def text_analyzer(vocabulary: Vocabulary):
@@ -348,11 +270,6 @@ class WordList:
         if not isinstance(data, dict):
             raise ValueError("word list is not a mapping")
         return cls({str(k): int(v) for k, v in data.items()})
-
-
-def words(text: str) -> list[str]:
-    """The lowercase words of `text`, as the analyzers split them."""
-    return [m.group(0).lower() for m in WORD_PATTERN.finditer(text)]
 
 
 # --- Markdown to plain text ---------------------------------------------------------------

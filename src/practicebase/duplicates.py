@@ -4,11 +4,11 @@ So a force updates an existing write-up rather than adding a second one, `valida
 `add` warn (never fail, unless `--strict`) when an entry is very similar to an entry with a
 different id. Two measures, both cheap and documented in docs/sharing.md:
 
-- Title: titles are normalised (case, punctuation, accents and stop words dropped; American
-  spellings and acronym expansions folded, so "Prevent Case Management clinic" and
-  "PCM clinic" match). Similar when the word sets' Jaccard similarity is at least
-  `TITLE_WORDS_THRESHOLD`, or when they differ only by one word each and those two words
-  are at least `TYPO_RATIO_THRESHOLD` alike (`difflib` ratio: a misspelling).
+- Title: titles are normalised (`practicebase.textnorm`: case, punctuation, accents and stop
+  words dropped; British and American spellings and acronym expansions folded, so "Prevent
+  Case Management clinic" and "PCM clinic" match). Similar when the word sets' Jaccard
+  similarity is at least `TITLE_WORDS_THRESHOLD`, or when they differ only by one word each
+  and those two words are at least `TYPO_RATIO_THRESHOLD` alike (`difflib` ratio: a misspelling).
 - Content: the three-word sequences ("shingles") of summary and body, after dropping stop
   words and words under 3 letters and folding spellings. Similar when the estimated share of
   shingles the two have in common (Jaccard resemblance, estimated from a bottom-k MinHash
@@ -30,15 +30,17 @@ import difflib
 import heapq
 import math
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from practicebase.entry import Entry, Problem
+from practicebase.index import index_records
 from practicebase.kb import KnowledgeBase
-from practicebase.vocabulary import Vocabulary
+from practicebase.search import Searcher, SearchRequest
+from practicebase.store import load_all
+from practicebase.textnorm import TextNormaliser
 
 TITLE_WORDS_THRESHOLD = 0.8
 TYPO_RATIO_THRESHOLD = 0.8
@@ -48,14 +50,6 @@ SKETCH_SIZE = 64
 # How many of a new entry's rarest body words search for a copy with a new title and summary.
 RARE_BODY_WORDS = 8
 
-STOP_WORDS = frozenset(
-    """a an and are as at be been but by can for from has have in into is it its of on or our
-    so that the their them then there these they this to was we were which who will with
-    not no all any also more most other some such than very how what when where why you your
-    new using use used about after before over under between within across per via""".split()  # noqa: SIM905
-)
-
-_WORD = re.compile(r"[^\W_]+")
 _HEADING = re.compile(r"^ {0,3}#{1,6}[^\n]*$", re.MULTILINE)
 # A sketch value in more than this share of entries is boilerplate: not used to find candidates.
 COMMON_SHINGLE_SHARE = 0.02
@@ -72,86 +66,6 @@ class _Doc(NamedTuple):
     # Bottom-k MinHash sketch of the content's shingles; None when the content is not known.
     sketch: frozenset[int] | None
     shingles: int = 0
-
-
-class _Normaliser:
-    """Folds text to comparable words using the vocabulary's spellings and acronyms."""
-
-    def __init__(self, vocabulary: Vocabulary | None):
-        self.variants: dict[str, str] = {}
-        self._folded: dict[str, str] = {}
-        self.expansions: list[tuple[str, str]] = []
-        if vocabulary is not None:
-            for british, american in vocabulary.spelling_variants.items():
-                self.variants[american.casefold()] = british.casefold()
-            for acronym, expansion in vocabulary.acronyms.items():
-                words = " ".join(_WORD.findall(_fold(expansion)))
-                if len(words.split()) > 1:
-                    self.expansions.append((words, acronym.casefold()))
-            # Longest first so "counter terrorism local profile" wins over "counter terrorism".
-            self.expansions.sort(key=lambda pair: -len(pair[0]))
-
-    def words(self, text: str, *, min_length: int = 1) -> list[str]:
-        joined = " " + " ".join(_WORD.findall(_fold(text))) + " "
-        for expansion, acronym in self.expansions:
-            if expansion in joined:
-                joined = joined.replace(f" {expansion} ", f" {acronym} ")
-                joined = joined.replace(f" {expansion}s ", f" {acronym} ")
-        cache, spelling = self._folded, self._spelling
-        folded = [cache.get(word) or spelling(word) for word in joined.split()]
-        return [w for w in folded if len(w) >= min_length and w not in STOP_WORDS]
-
-    def _spelling(self, word: str) -> str:
-        """Fold American spellings to British (both sides alike, so only consistency matters)."""
-        folded = self._folded.get(word)
-        if folded is None:
-            folded = self._folded[word] = self._fold_spelling(word)
-        return folded
-
-    def _fold_spelling(self, word: str) -> str:
-        word = self.variants.get(word, word)
-        for american, british in _SUFFIXES:
-            if word.endswith(american) and len(word) > len(american) + 2:
-                return word[: -len(american)] + british
-        return word
-
-
-_SUFFIXES = (
-    ("izations", "isations"),
-    ("ization", "isation"),
-    ("izing", "ising"),
-    ("ized", "ised"),
-    ("izes", "ises"),
-    ("ize", "ise"),
-    ("yzed", "ysed"),
-    ("yze", "yse"),
-    ("iors", "iours"),
-    ("ior", "iour"),
-    ("enters", "entres"),
-    ("enter", "entre"),
-)
-
-
-_NORMALISERS: dict[int, tuple[Vocabulary, _Normaliser]] = {}
-
-
-def title_key(title: str, vocabulary: Vocabulary) -> str:
-    """A title as the title check compares it: its normalised words, space-separated.
-
-    The index stores it per entry so `add` need not normalise every title; a change to the
-    normalisation must come with a new index `SCHEMA_VERSION`."""
-    found = _NORMALISERS.get(id(vocabulary))
-    if found is None or found[0] is not vocabulary:
-        _NORMALISERS.clear()
-        found = _NORMALISERS[id(vocabulary)] = (vocabulary, _Normaliser(vocabulary))
-    return " ".join(found[1].words(title))
-
-
-def _fold(text: str) -> str:
-    if text.isascii():
-        return text.casefold()
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -178,14 +92,14 @@ def duplicate_warnings(
     except Exception:  # a broken vocabulary.yaml is reported elsewhere
         vocabulary = None
     try:
-        return _warnings(kb, _Normaliser(vocabulary), list(entries), existing)
+        return _warnings(kb, TextNormaliser(vocabulary), list(entries), existing)
     except (AttributeError, TypeError, ValueError, OSError, RecursionError):
         # Malformed input (not a real Entry) gets no hint rather than a crash.
         return []
 
 
 def _warnings(
-    kb: KnowledgeBase, norm: _Normaliser, entries: list[Entry], existing: Iterable[Entry] | None
+    kb: KnowledgeBase, norm: TextNormaliser, entries: list[Entry], existing: Iterable[Entry] | None
 ) -> list[Problem]:
     new_docs = [_doc(kb, norm, entry) for entry in entries]
     if not new_docs:
@@ -214,7 +128,7 @@ def _display_path(kb: KnowledgeBase, path: Path | str | None, fallback: str) -> 
         return str(path)
 
 
-def _doc(kb: KnowledgeBase, norm: _Normaliser, entry: Entry) -> _Doc:
+def _doc(kb: KnowledgeBase, norm: TextNormaliser, entry: Entry) -> _Doc:
     title_words = norm.words(entry.title)
     # Headings are the same in most entries ("## What we did"): leave them out.
     body = _HEADING.sub(" ", entry.body)
@@ -229,10 +143,8 @@ def _doc(kb: KnowledgeBase, norm: _Normaliser, entry: Entry) -> _Doc:
     )
 
 
-def _corpus_from_files(kb: KnowledgeBase, norm: _Normaliser) -> list[_Doc]:
+def _corpus_from_files(kb: KnowledgeBase, norm: TextNormaliser) -> list[_Doc]:
     try:
-        from practicebase.store import load_all
-
         loaded = load_all(kb)
     except Exception:
         return []
@@ -240,7 +152,7 @@ def _corpus_from_files(kb: KnowledgeBase, norm: _Normaliser) -> list[_Doc]:
 
 
 def _corpus_from_index(
-    kb: KnowledgeBase, norm: _Normaliser, entries: Sequence[Entry]
+    kb: KnowledgeBase, norm: TextNormaliser, entries: Sequence[Entry]
 ) -> list[_Doc] | None:
     """Titles of every indexed entry, with the content of those search finds for each entry.
 
@@ -252,9 +164,6 @@ def _corpus_from_index(
     if not kb.index_dir.is_dir():
         return None
     try:
-        from practicebase.search import Searcher, SearchRequest
-        from practicebase.store import index_records
-
         # Ids, files and titles in one pass over the index's columns: no entry file is read
         # or searched for (globbing entries/ per title took 2 s per 1,000 entries).
         records = index_records(kb)

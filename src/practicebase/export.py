@@ -26,19 +26,18 @@ prefixed with an apostrophe so spreadsheets show it as text instead of running a
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from practicebase.entry import Entry
+from practicebase.fsutil import atomic_write, create_file
 from practicebase.kb import KnowledgeBase
 from practicebase.vocabulary import Vocabulary
 
@@ -296,9 +295,6 @@ def describe_file_type(mode: int) -> str:
     return "not a regular file"
 
 
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-
-
 def write_new_file(path: Path, text: str, *, force: bool = False, offer_force: bool = True) -> None:
     """Write `text` (UTF-8) to `path`, never over anything and never through a link.
 
@@ -325,45 +321,24 @@ def write_new_file(path: Path, text: str, *, force: bool = False, offer_force: b
         _replace_regular_file(path, text)
         return
     try:
-        handle = os.open(path, _NEW_FILE, 0o644)
+        create_file(path, text.encode("utf-8"))
     except FileExistsError:
         raise OutputInTheWay(f"{path} already exists; nothing was written over it") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        raise
 
 
 def _replace_regular_file(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+    def still_regular() -> None:
         info = path.lstat()  # once more, just before: never rename over a link or a device
         if not stat.S_ISREG(info.st_mode):
             raise OutputInTheWay(
                 f"{path} became {describe_file_type(info.st_mode)}; refusing to write over it"
             )
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+
+    atomic_write(path, text.encode("utf-8"), before_rename=still_regular)
 
 
 def write_text_file(path: Path, text: str) -> None:
     """Write `text` to `path` atomically (temporary file, then rename). A link at `path` is
     replaced, never followed. For the pages of a site folder the export made."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    atomic_write(path, text.encode("utf-8"))

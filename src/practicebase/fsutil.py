@@ -2,8 +2,10 @@
 
 - `read_regular_file`: read a small file that must be a regular file (never a FIFO, a
   device or a symbolic link), with a size cap, without blocking.
-- `replace_file`: write a file atomically through a fresh temporary file (never through a
-  link someone left at the temporary name), fsynced.
+- `atomic_write` / `replace_file` / `create_file`: write a file atomically through a fresh
+  temporary file (never through a link someone left at the temporary name), or create a new
+  one without overwriting anything; fsynced with their folder (`fsync_dir`, `fsync_tree`).
+  Every write of an entry, an index file or an export goes through these.
 - `WriteLock`: an exclusive `flock` lock whose file names its holder (pid, since when), so
   "busy" can say who holds it, and a lock kept by the orphaned children of a dead holder is
   recognised as stale and broken.
@@ -23,7 +25,7 @@ import signal
 import socket
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,7 +99,7 @@ def read_regular_file(path: Path | str, limit: int) -> bytes:
 
 
 def fsync_dir(path: Path | str) -> None:
-    """fsync a folder so a rename or unlink in it is durable; best effort."""
+    """fsync a folder so a rename, link or unlink in it is durable; best effort."""
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         try:
@@ -106,30 +108,90 @@ def fsync_dir(path: Path | str) -> None:
             os.close(fd)
 
 
-def replace_file(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically: a fresh `<name>.tmp` beside it (whatever was at that
-    name is removed first, and the new one is created exclusively, never through a link),
-    fsynced, then renamed over `path` (which is replaced whatever it is, a link included, as
-    long as it is not a folder)."""
-    tmp = path.with_name(f"{path.name}.tmp")
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(tmp)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(tmp, flags | getattr(os, "O_CLOEXEC", 0), 0o644)
+def fsync_tree(folder: Path) -> None:
+    """fsync every file directly in `folder`, then `folder` itself; best effort."""
+    for child in folder.iterdir():
+        with contextlib.suppress(OSError):
+            fd = os.open(child, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    fsync_dir(folder)
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _write_new(path: Path, data: bytes, mode: int) -> None:
+    """Create `path` exclusively (never over anything, never through a link), write all of
+    `data` and fsync it. Raises `FileExistsError` when anything is at `path`."""
+    fd = os.open(path, _NEW_FILE | getattr(os, "O_CLOEXEC", 0), mode)
     try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def create_file(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Write `data` to a new file at `path`, fsynced with its folder. Refuses (with
+    `FileExistsError`) anything already at `path`, a dangling link included; a failed write
+    leaves no partial file."""
+    try:
+        _write_new(path, data, mode)
+    except FileExistsError:
+        raise
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(path)
         raise
     fsync_dir(path.parent)
+
+
+def atomic_write(
+    path: Path,
+    data: bytes,
+    *,
+    temp: Path | None = None,
+    replace: bool = True,
+    before_rename: Callable[[], None] | None = None,
+) -> None:
+    """Write `data` to `path` atomically: a fresh temporary file beside it (`temp`, default a
+    unique hidden name; whatever was at that name is removed first, and the new one is created
+    exclusively, never through a link), fsynced, then moved into place and the folder fsynced.
+
+    `replace=True` renames it over `path` (replaced whatever it is, a link included, as long
+    as it is not a folder); `replace=False` links it into place without overwriting anything
+    (`FileExistsError` when `path` exists). `before_rename` runs just before the move and may
+    raise to refuse it. The temporary file never outlives the call.
+    """
+    if temp is None:
+        temp = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temp)
+    moved = False
+    try:
+        _write_new(temp, data, 0o644)
+        if before_rename is not None:
+            before_rename()
+        if replace:
+            os.replace(temp, path)
+            moved = True
+        else:
+            os.link(temp, path, follow_symlinks=False)
+    finally:
+        if not moved:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+    fsync_dir(path.parent)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """`atomic_write` through `<name>.tmp` (the index's files, written under its lock)."""
+    atomic_write(path, data, temp=path.with_name(f"{path.name}.tmp"))
 
 
 # --- processes --------------------------------------------------------------------------------

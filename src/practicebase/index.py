@@ -35,6 +35,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from practicebase.analysis import WORD_PATTERN, WordList, index_analyzer, markdown_to_text
 from practicebase.entry import Entry, Problem
 from practicebase.fsutil import (
     WRITE_FAILURES,
@@ -42,16 +43,20 @@ from practicebase.fsutil import (
     UnsafeFile,
     WriteLock,
     children_die_with_me,
+    fsync_tree,
     pid_alive,
     read_regular_file,
     replace_file,
 )
+from practicebase.store import entry_files, stored_id
+from practicebase.textnorm import title_key
+from practicebase.validate import load_entry
 
 if TYPE_CHECKING:
     from practicebase.kb import KnowledgeBase
     from practicebase.vocabulary import Vocabulary
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 POINTER = "CURRENT"
 WORDS_FILE = "words.json"
 LOCK_NAME = "write.lock"
@@ -200,8 +205,6 @@ def build_schema(vocabulary: Vocabulary):
     """The Whoosh schema; `body` and `summary` keep character offsets for fast highlighting."""
     from whoosh import columns, fields
 
-    from practicebase.analysis import index_analyzer
-
     text = index_analyzer(vocabulary)
     spec: dict[str, Any] = {
         "id": fields.ID(stored=True, unique=True, sortable=True),
@@ -243,8 +246,6 @@ def entry_document(
     entry: Entry, vocabulary: Vocabulary, rel_path: str, mtime_ns: int, size: int, digest: str
 ) -> dict[str, Any]:
     """The Whoosh document for one entry."""
-    from practicebase.analysis import markdown_to_text
-    from practicebase.duplicates import title_key
 
     body = markdown_to_text(entry.body)
     force_names: list[str] = []
@@ -311,7 +312,6 @@ def entry_document(
 
 def document_words(doc: dict[str, Any]) -> set[str]:
     """The distinct lowercase words of a document's text, for the word list."""
-    from practicebase.analysis import WORD_PATTERN
 
     text = "\n".join((doc.get("title", ""), doc.get("summary", ""), doc.get("body", "")))
     return {w.lower() for w in WORD_PATTERN.findall(text + "\n" + doc.get("meta", ""))}
@@ -319,7 +319,6 @@ def document_words(doc: dict[str, Any]) -> set[str]:
 
 def read_words(location: Path):
     """The word list stored beside one generation (empty when missing or unreadable)."""
-    from practicebase.analysis import WordList
 
     try:
         text = read_regular_file(location / WORDS_FILE, WORDS_LIMIT).decode("utf-8")
@@ -388,15 +387,6 @@ def _write_pointer(index_dir: Path, generation: str, fingerprint: str) -> None:
     replace_file(path, json.dumps(data).encode("utf-8"))
 
 
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def current_generation(kb: KnowledgeBase) -> str | None:
     """The name of the live generation directory, or None when there is no usable pointer."""
     pointer = _pointer(kb.index_dir)
@@ -424,6 +414,7 @@ def open_index(kb: KnowledgeBase):
 def _open_dir(location: Path):
     from whoosh import index as windex
 
+    # Start-up time: whoosh_internals imports Whoosh, loaded only when an index is opened.
     from practicebase.whoosh_internals import use_lazy_buffers
 
     use_lazy_buffers()
@@ -786,7 +777,6 @@ def _read_columns(reader) -> dict[str, IndexedFile]:
 
 def _disk_files(kb: KnowledgeBase, only: Iterable[Path] | None) -> tuple[list[Path], set[str]]:
     """(entry files to look at, relative paths in scope); scope None-like = everything."""
-    from practicebase.store import entry_files
 
     if only is None:
         files = entry_files(kb)
@@ -855,7 +845,6 @@ def duplicate_id_problem(rel: str, entry_id: str, kept: str) -> Problem:
 
 
 def _load(path: Path, vocabulary: Vocabulary) -> tuple[Entry | None, list[Problem]]:
-    from practicebase.validate import load_entry
 
     loaded = load_entry(path, vocabulary)
     errors = [p for p in loaded.problems if p.is_error]
@@ -1052,8 +1041,6 @@ def rebuild_index(
 def _rebuild_locked(kb: KnowledgeBase, *, progress: Progress | None, procs: int) -> IndexReport:
     from whoosh import index as windex
 
-    from practicebase.store import entry_files
-
     vocabulary = kb.vocabulary
     index_dir = kb.index_dir
     keep = current_generation(kb)
@@ -1062,7 +1049,6 @@ def _rebuild_locked(kb: KnowledgeBase, *, progress: Progress | None, procs: int)
     location = index_dir / generation
     location.mkdir()
     report = IndexReport(rebuilt=True)
-    from practicebase.analysis import WordList
 
     words = WordList()
     try:
@@ -1099,7 +1085,7 @@ def _rebuild_locked(kb: KnowledgeBase, *, progress: Progress | None, procs: int)
             raise
         ix.close()
         _write_words(location, words)
-        _fsync_tree(location)
+        fsync_tree(location)
         _write_pointer(index_dir, generation, vocabulary_fingerprint(vocabulary))
     except BaseException:
         shutil.rmtree(location, ignore_errors=True)
@@ -1109,21 +1095,9 @@ def _rebuild_locked(kb: KnowledgeBase, *, progress: Progress | None, procs: int)
     return report
 
 
-def _fsync_tree(location: Path) -> None:
-    for child in location.iterdir():
-        with contextlib.suppress(OSError):
-            fd = os.open(child, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-    _fsync_dir(location)
-
-
 def check_index(kb: KnowledgeBase) -> IndexReport:
     """What `update_index` would do, changing nothing (files are hashed, not parsed)."""
     started = time.perf_counter()
-    from practicebase.store import entry_files
 
     try:
         ix, _generation = open_index(kb)
@@ -1162,7 +1136,6 @@ def _duplicate_ids(
 ) -> list[Problem]:
     """A problem for every file whose id an earlier file (in path order) holds too: the ids
     of unchanged files come from the index, the others' from the files (read cheaply)."""
-    from practicebase.store import stored_id
 
     ids = {rel: indexed[rel].id for rel in plan.unchanged}
     for path in plan.touched:
@@ -1187,6 +1160,20 @@ def indexed_ids(kb: KnowledgeBase) -> dict[str, str]:
     index's columns without opening any entry file (10,000 entries: milliseconds, where
     parsing them takes half a minute). Raises `IndexUnavailable`."""
     return {item.id: rel for rel, item in indexed_files(kb).items()}
+
+
+def index_records(kb: KnowledgeBase) -> dict[str, IndexedFile] | None:
+    """`indexed_files`, or None when there is no usable index (callers read the files).
+
+    `indexed_files` keeps its read for the process while the index stays the same, so
+    `add`'s id check, duplicate check and index update share one read.
+    """
+    if not kb.index_dir.is_dir():
+        return None
+    try:
+        return indexed_files(kb)
+    except Exception:  # noqa: BLE001 - no usable index: callers read the files instead
+        return None
 
 
 def indexed_files(kb: KnowledgeBase) -> dict[str, IndexedFile]:

@@ -26,6 +26,8 @@ from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from practicebase.textnorm import WORD_PATTERN
+
 MAX_QUERY_CHARS = 4000
 MAX_CLAUSES = 512
 
@@ -127,12 +129,11 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
-_WORD = re.compile(r"\w+(?:[.'’]\w+)*")
 _DATE_OP = re.compile(r"^(>=|<=|>|<|=)?(.*)$")
 
 
 def _split_words(text: str) -> tuple[str, ...]:
-    return tuple(m.group(0) for m in _WORD.finditer(text))
+    return tuple(m.group(0) for m in WORD_PATTERN.finditer(text))
 
 
 def parse_date(text: str, today: date) -> tuple[date, date] | None:

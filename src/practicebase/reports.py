@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from practicebase.entry import Entry
 from practicebase.kb import KnowledgeBase
+from practicebase.store import load_all
 from practicebase.vocabulary import Vocabulary
 
 NO_VALUE = "(none)"
@@ -206,8 +207,6 @@ class LoadedEntries:
 
 def load_entries(kb: KnowledgeBase) -> LoadedEntries:
     """Every valid entry under `entries/`; files with errors are skipped and named."""
-    from practicebase.store import load_all
-
     entries: list[Entry] = []
     skipped: list[str] = []
     for loaded in load_all(kb):

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Literal
 
 from practicebase.entry import Entry, EntryError, Problem
-from practicebase.fsutil import read_regular_file
+from practicebase.fsutil import atomic_write, create_file, fsync_dir, read_regular_file
 from practicebase.kb import KnowledgeBase
 from practicebase.parse import (
     ENTRY_SUFFIXES,
@@ -164,19 +164,21 @@ def load_all(kb: KnowledgeBase, *, strict: bool = False) -> list[LoadedEntry]:
     return validate_files(entry_files(kb), kb.vocabulary, strict=strict)
 
 
-def existing_ids(kb: KnowledgeBase, wanted: Iterable[str] | None = None) -> dict[str, Path]:
+def existing_ids(
+    kb: KnowledgeBase, wanted: Iterable[str] | None = None, *, indexed: dict | None = None
+) -> dict[str, Path]:
     """Case-folded id -> file, for every entry file (its `id:` field, else its file name);
     only for the ids in `wanted` (compared case-folded) when given.
 
-    Ids come from the search index for files it holds unchanged (same mtime and size, as
+    `indexed` is the search index's record of each file (`index.index_records`), when the
+    caller has one: ids come from it for files it holds unchanged (same mtime and size, as
     `update_index` decides); only the other files (new, edited behind its back, invalid, or
-    all of them when there is no usable index) are read, without the full rules, so an entry
-    with an unrelated error still holds its id against a newcomer.
+    all of them without records) are read, without the full rules, so an entry with an
+    unrelated error still holds its id against a newcomer.
     """
     if not kb.entries_dir.is_dir():
         return {}
     files = _scan_entry_files(kb.entries_dir, ordered=False)
-    indexed = index_records(kb) if files else None
     prefix = os.path.relpath(kb.entries_dir, kb.root).replace(os.sep, "/")
     keys = None if wanted is None else {key.casefold() for key in wanted}
     # Case-folded id -> (parts, path) of its first file in `entry_files` order.
@@ -202,23 +204,6 @@ def existing_ids(kb: KnowledgeBase, wanted: Iterable[str] | None = None) -> dict
             ids[key] = (parts, path)
     # Paths only for the ids returned: building 10,000 Path objects took a tenth of a second.
     return {key: Path(path) for key, (_parts, path) in ids.items()}
-
-
-def index_records(kb: KnowledgeBase) -> dict | None:
-    """The index's record of each entry file (`index.indexed_files`: relative path -> id,
-    mtime, size, title...), or None when there is no usable index.
-
-    `indexed_files` keeps its read for the process while the index stays the same, so
-    `add`'s id check, duplicate check and index update share one read.
-    """
-    if not kb.index_dir.is_dir():
-        return None
-    try:
-        from practicebase.index import indexed_files
-
-        return indexed_files(kb)
-    except Exception:  # noqa: BLE001 - no usable index: callers read the files instead
-        return None
 
 
 _ID_LINE = re.compile(
@@ -418,7 +403,7 @@ def _remove_old_files(olds: Iterable[Path]) -> None:
     for old in olds:
         with contextlib.suppress(FileNotFoundError):
             old.unlink()
-            _fsync_dir(old.parent)
+            fsync_dir(old.parent)
 
 
 def _digest(data: bytes) -> str:
@@ -441,14 +426,7 @@ def _begin_move(
         "old": [rel(o) for o in olds],
     }
     journal = kb.entries_dir / f"{MOVE_PREFIX}{os.getpid()}-{os.urandom(6).hex()}{MOVE_SUFFIX}"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(journal, flags | getattr(os, "O_CLOEXEC", 0), 0o644)
-    try:
-        os.write(fd, json.dumps(record).encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    _fsync_dir(kb.entries_dir)
+    create_file(journal, json.dumps(record).encode("utf-8"))
     return journal
 
 
@@ -529,7 +507,7 @@ def _recover_move(kb: KnowledgeBase, journal: Path) -> str | None:
             continue
         with contextlib.suppress(FileNotFoundError):
             old_path.unlink()
-            _fsync_dir(old_path.parent)
+            fsync_dir(old_path.parent)
             removed.append(old)
     if not removed:
         return None
@@ -582,31 +560,13 @@ def _write_atomically(kb: KnowledgeBase, dest: Path, data: bytes, *, replace: bo
     folder = dest.parent
     created = _ensure_folder(kb, folder)
     tmp = folder / f"{TEMP_PREFIX}{os.getpid()}-{os.urandom(6).hex()}{TEMP_SUFFIX}"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    flags |= getattr(os, "O_CLOEXEC", 0)
-    done = False
     try:
-        fd = os.open(tmp, flags, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if replace:
-            os.replace(tmp, dest)
-        else:
-            os.link(tmp, dest, follow_symlinks=False)
-        done = True
-        _fsync_dir(folder)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        if not done and created:
+        atomic_write(dest, data, temp=tmp, replace=replace)
+    except BaseException:
+        if created:
             with contextlib.suppress(OSError):
                 os.rmdir(folder)
+        raise
 
 
 def _ensure_folder(kb: KnowledgeBase, folder: Path) -> bool:
@@ -622,7 +582,7 @@ def _ensure_folder(kb: KnowledgeBase, folder: Path) -> bool:
         except FileExistsError:
             info = os.lstat(folder)
         else:
-            _fsync_dir(folder.parent)
+            fsync_dir(folder.parent)
             return True
     if stat.S_ISLNK(info.st_mode):
         raise StoreError(f"{folder} is a symbolic link; refusing to write through it")
@@ -675,18 +635,6 @@ def _named_anywhere(kb: KnowledgeBase, entry_id: str) -> list[Path]:
             continue
         found += [folder / name for name in sorted(names) if name.casefold() in wanted]
     return found
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -30,6 +30,7 @@ from practicebase.entry import (
     Link,
     Problem,
 )
+from practicebase.markdown_render import check as check_markdown_limits
 from practicebase.parse import (
     MAX_FILE_BYTES,
     RawEntry,
@@ -700,9 +701,7 @@ class _Checker:
             )
 
     def body_markdown(self) -> None:
-        from practicebase.markdown_render import check
-
-        overflow = check(self.raw.body)
+        overflow = check_markdown_limits(self.raw.body)
         if overflow is not None:
             self.warning(
                 "body",

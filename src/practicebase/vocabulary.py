@@ -16,6 +16,9 @@ from pathlib import Path
 
 import yaml
 
+from practicebase.entry import EntryError
+from practicebase.parse import decode_text, parse_yaml_mapping, read_entry_bytes
+
 try:  # the C parser is much faster; the packaged file is trusted data
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -154,9 +157,6 @@ def _packaged_data() -> dict:
 def _parse_local(path: Path) -> dict:
     """A knowledge base's vocabulary.yaml, read as safely as an entry (it is data from users)
     and checked for the shapes `_build` expects, so every mistake names the file and key."""
-    from practicebase.entry import EntryError
-    from practicebase.parse import decode_text, parse_yaml_mapping, read_entry_bytes
-
     try:
         text = decode_text(read_entry_bytes(path), str(path))
         if all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n")):

@@ -12,9 +12,9 @@ import sys
 
 from foundation_helpers import entry_text, tree_digest
 
-from practicebase.index import check_index, update_index
+from practicebase.index import check_index, index_records, update_index
 from practicebase.kb import KnowledgeBase
-from practicebase.store import entry_files, existing_ids, index_records, stored_id
+from practicebase.store import entry_files, existing_ids, stored_id
 
 
 def _full_read_ids(kb: KnowledgeBase) -> dict:
@@ -75,8 +75,9 @@ def test_ids_from_the_index_match_a_full_read(cli, kb, write_entry):
     # Invalid files are not in the index; they still hold their ids.
     (kb / "entries" / "kent" / "broken.md").write_text("---\nid: Broken-One\n---\nno title\n")
     (kb / "entries" / "essex" / "Gamma.yaml").write_text("not: [valid")
-    assert index_records(knowledge_base) is not None
-    ids = existing_ids(knowledge_base)
+    records = index_records(knowledge_base)
+    assert records is not None
+    ids = existing_ids(knowledge_base, indexed=records)
     assert ids == _full_read_ids(knowledge_base)
     assert {"alpha-practice", "beta-practice", "broken-one", "gamma"} <= set(ids)
 

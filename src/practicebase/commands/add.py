@@ -72,7 +72,10 @@ def run(args: argparse.Namespace) -> int:
     )
     # Only the candidates' ids are looked up; `file_entry` adds each one it files, so
     # several files in one call are checked against each other too.
-    known = existing_ids(kb, [c.entry.id for c in candidates if c.entry is not None])
+    from practicebase.index import index_records
+
+    wanted = [c.entry.id for c in candidates if c.entry is not None]
+    known = existing_ids(kb, wanted, indexed=index_records(kb) if wanted else None)
     outcomes = [
         slot
         if isinstance(slot, AddOutcome)
