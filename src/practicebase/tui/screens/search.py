@@ -396,9 +396,15 @@ class SearchScreen(Screen[None]):
             return
         event.stop()
         event.prevent_default()
+        # Focusing selects the whole text, which the letter would replace: not this time.
+        query.select_on_focus = False
         query.focus()
         query.cursor_position = len(query.value)
         query.insert_text_at_cursor(event.character)
+
+    @on(events.DescendantBlur, "#query")
+    def _query_left(self) -> None:
+        self.query_one("#query", Input).select_on_focus = True
 
     def _key(self, binding_id: str) -> str:
         """The key bound to `binding_id` now (after any remapping), as typed: `ctrl+l`."""
