@@ -96,3 +96,22 @@ def build_coverage(
         total=total,
         min_forces=min_forces,
     )
+
+
+def short_codes(ids: Sequence[str]) -> dict[str, str]:
+    """Short unique upper-case codes for ids: initials of hyphenated parts, else 3 letters.
+
+    The column headings of `report coverage` and of the app's coverage screen when narrow.
+    """
+    codes: dict[str, str] = {}
+    used: set[str] = set()
+    for item in ids:
+        parts = [p for p in item.split("-") if p and p != "and"]
+        base = "".join(p[0] for p in parts[:3]) if len(parts) > 1 else item[:3]
+        base = base.upper() or "?"
+        code, n = base, 2
+        while code in used:
+            code, n = f"{base}{n}", n + 1
+        used.add(code)
+        codes[item] = code
+    return codes

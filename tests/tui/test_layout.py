@@ -112,3 +112,25 @@ def test_addresses_wrap_only_at_sensible_points() -> None:
         "entries/west-midlands/",
         "online-harms-desk.md",
     ]
+
+
+async def test_coverage_at_80_columns_uses_theme_codes_with_a_legend(kb) -> None:
+    from practicebase.coverage import short_codes
+
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one("#coverage")
+        codes = short_codes(screen.coverage.themes)  # the codes `report coverage` prints
+        headings = [str(column.label) for column in table.columns.values()]
+        assert headings[1:3] == [codes[theme] for theme in screen.coverage.themes[:2]]
+        key = str(screen.query_one("#coverage-legend").render())
+        assert key.startswith("Theme codes:") and f"{codes['referrals']}=referrals" in key
+        await pilot.resize_terminal(400, 40)  # room for every theme name
+        await settle(pilot)
+        assert not screen.query_one("#coverage-legend").display
+        wide = [str(column.label) for column in table.columns.values()]
+        assert wide[1] == screen.coverage.themes[0].replace("-", "\n", 1)

@@ -50,3 +50,15 @@ def test_entry_screen(snap_compare, snapshot_kb, size) -> None:
     assert snap_compare(
         PracticebaseApp(snapshot_kb, today=TODAY), terminal_size=size, run_before=run_before
     )
+
+
+def test_coverage_80x24(snap_compare, snapshot_kb) -> None:
+    async def run_before(pilot) -> None:
+        pilot.app.search_screen.query_one("#query").cursor_blink = False
+        await settle(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+
+    assert snap_compare(
+        PracticebaseApp(snapshot_kb, today=TODAY), terminal_size=(80, 24), run_before=run_before
+    )

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -184,28 +184,14 @@ def coverage_csv(cov: Coverage) -> str:
     return buffer.getvalue()
 
 
-def short_codes(ids: Sequence[str]) -> dict[str, str]:
-    """Short unique upper-case codes for ids: initials of hyphenated parts, else 3 letters."""
-    codes: dict[str, str] = {}
-    used: set[str] = set()
-    for item in ids:
-        parts = [p for p in item.split("-") if p and p != "and"]
-        base = "".join(p[0] for p in parts[:3]) if len(parts) > 1 else item[:3]
-        base = base.upper() or "?"
-        code, n = base, 2
-        while code in used:
-            code, n = f"{base}{n}", n + 1
-        used.add(code)
-        codes[item] = code
-    return codes
-
-
 def coverage_table(cov: Coverage, *, transpose: bool = False) -> str:
     """The matrix as 80-column text panels with short column codes and a legend.
 
     Rows are the forces (or themes, transposed) that have entries; columns are split into
     as many panels as needed to fit. Forces with no entries and thin themes follow.
     """
+    from practicebase.coverage import short_codes
+
     if cov.total == 0:
         return "No valid entries: nothing to count."
     if transpose:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from practicebase.coverage import Coverage, build_coverage
+from practicebase.coverage import Coverage, build_coverage, short_codes
 from practicebase.tui import text as t
 from practicebase.tui.errors import describe
 from practicebase.tui.messages import CoverageBuilt, IndexFailed
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 FORCE_WIDTH = 28
 """Force names are cut to this width so themes get the room."""
 
+SHORT_FORCE_WIDTH = 20
+"""The width force names are cut to beside theme codes, on a narrow terminal."""
+
 TOTAL = "__total__"
 """Row key and column key of the totals (ids are slugs and never contain underscores)."""
 
@@ -33,6 +36,26 @@ def theme_label(theme: str) -> Text:
     return (
         t.line(head, "bold") + Text("\n") + t.line(tail, "bold") if tail else t.line(theme, "bold")
     )
+
+
+def full_labels_fit(coverage: Coverage, width: int) -> bool:
+    """Whether every theme fits with its name as the heading (on two lines) in `width`."""
+    needed = FORCE_WIDTH + 2 + 7  # the force column, then the totals
+    for theme in coverage.themes:
+        head, _, tail = theme.partition("-")
+        needed += max(len(head), len(tail)) + 2
+    return needed <= width
+
+
+def legend(codes: dict[str, str]) -> Text:
+    """`Theme codes: CM=case-management  R=referrals ...`, as `report coverage` prints it."""
+    text = Text("Theme codes: ", "bold")
+    for n, (theme, code) in enumerate(codes.items()):
+        if n:
+            text.append("  ")
+        text.append(code, "bold")
+        text.append_text(t.line(f"={theme}"))
+    return text
 
 
 def count_cell(count: int, maximum: int) -> Text:
@@ -51,6 +74,12 @@ class CoverageScreen(Screen[tuple[str | None, str | None]]):
 
     BINDINGS = [Binding("escape", "back", "Back", id="coverage.back")]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.coverage: Coverage | None = None
+        self.short_headings = False
+        """Theme codes as headings, with a legend under the table (a narrow terminal)."""
+
     def compose(self) -> ComposeResult:
         yield Static(
             Text("Coverage: entries per force and theme (enter on a cell searches it)", "bold"),
@@ -60,7 +89,15 @@ class CoverageScreen(Screen[tuple[str | None, str | None]]):
         yield DataTable(
             id="coverage", cursor_type="cell", zebra_stripes=True, fixed_columns=1, header_height=2
         )
+        yield Static(Text(), id="coverage-legend", markup=False)
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Switch between theme names and theme codes when the width calls for it."""
+        if self.coverage is not None:
+            short = not full_labels_fit(self.coverage, event.size.width)
+            if short != self.short_headings:
+                self._fill(self.coverage, event.size.width)
 
     def on_mount(self) -> None:
         self.query_one("#coverage").focus()
@@ -89,20 +126,33 @@ class CoverageScreen(Screen[tuple[str | None, str | None]]):
 
     @on(CoverageBuilt)
     def _show(self, message: CoverageBuilt) -> None:
-        coverage: Coverage = message.coverage
+        self.coverage = message.coverage
+        self._fill(message.coverage, self.size.width)
+        if message.coverage.forces:
+            self.query_one("#coverage", DataTable).move_cursor(row=0, column=1)
+
+    def _fill(self, coverage: Coverage, width: int) -> None:
+        """(Re)build the table, with theme names as headings when they fit, else the short
+        codes of `report coverage` and their legend; the cursor stays on its cell."""
         vocabulary = self.app.kb.vocabulary
         table = self.query_one("#coverage", DataTable)
+        cursor = table.cursor_coordinate
+        self.short_headings = not full_labels_fit(coverage, width)
+        force_width = SHORT_FORCE_WIDTH if self.short_headings else FORCE_WIDTH
+        codes = short_codes(coverage.themes) if self.short_headings else {}
+        table.header_height = 1 if self.short_headings else 2
         table.clear(columns=True)
         forces = list(coverage.forces)
         with_entries = sum(1 for f in forces if coverage.force_totals.get(f))
         maximum = max(coverage.counts.values(), default=1)
         table.add_column(Text("Force", "bold"), key="force")
         for theme in coverage.themes:
-            table.add_column(theme_label(theme), key=theme)
+            heading = Text(codes[theme], "bold") if codes else theme_label(theme)
+            table.add_column(heading, key=theme)
         table.add_column(Text("Total", "bold"), key=TOTAL)
         for force in forces:
             name = vocabulary.force_name(force)
-            name = name if len(name) <= FORCE_WIDTH else name[: FORCE_WIDTH - 1] + "…"
+            name = name if len(name) <= force_width else name[: force_width - 1] + "…"
             cells = [t.line(name, "bold")]
             cells += [count_cell(coverage.count(force, th), maximum) for th in coverage.themes]
             cells.append(Text(str(coverage.force_totals.get(force, 0)), "bold", justify="right"))
@@ -120,8 +170,11 @@ class CoverageScreen(Screen[tuple[str | None, str | None]]):
             "bold",
         )
         self.query_one("#coverage-title", Static).update(title)
+        key = self.query_one("#coverage-legend", Static)
+        key.update(legend(codes))
+        key.display = bool(codes)
         if forces:
-            table.move_cursor(row=0, column=1)
+            table.move_cursor(row=cursor.row, column=cursor.column)
 
     @on(DataTable.CellSelected, "#coverage")
     def _cell_chosen(self, event: DataTable.CellSelected) -> None:
