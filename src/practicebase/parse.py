@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from practicebase.entry import EntryError, EntryForm, Problem
+from practicebase.sanitize import FORMAT_AND_PRIVATE
 
 try:  # the C parser is much faster; both produce the same events
     from yaml import CSafeLoader as _Loader
@@ -43,9 +44,11 @@ BOM = "\ufeff"
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # Bidirectional controls make text display in a different order from its characters; line
 # and paragraph separators break lines where YAML and terminals disagree. Errors in fields.
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-# Invisible format characters: allowed (some scripts need them) but worth a warning in fields.
-_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u061c\u2028\u2029]")
+# Every other invisible format or private-use character (what `sanitize` replaces on
+# display: categories Cf and Co, the tag block, U+FFF9-FFFB): allowed (some scripts need
+# them) but worth a warning in fields.
+_INVISIBLE = re.compile(f"[{FORMAT_AND_PRIVATE}]")
 _FENCE = re.compile(r"^---[ \t]*$")
 _HEADING_IN_FRONT_MATTER = re.compile(r"^#{2,6}[ \t]+\S")
 

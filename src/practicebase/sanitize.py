@@ -15,7 +15,7 @@ import re
 
 # Categories Cf and Co as of Unicode 15 (tests/hardening/test_content_reliability.py checks this
 # against the running Python's unicodedata), whole blocks where a block is reserved for them.
-_FORMAT_AND_PRIVATE = (
+FORMAT_AND_PRIVATE = (
     "\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
     "\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
     "\ue000-\uf8ff"
@@ -24,8 +24,8 @@ _FORMAT_AND_PRIVATE = (
 )
 _CONTROLS = "\x7f-\x9f\ud800-\udfff"
 
-_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f{_CONTROLS}{_FORMAT_AND_PRIVATE}]")
-_UNSAFE_ONE_LINE = re.compile(f"[\x00-\x1f{_CONTROLS}{_FORMAT_AND_PRIVATE}\u2028\u2029]")
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f{_CONTROLS}{FORMAT_AND_PRIVATE}]")
+_UNSAFE_ONE_LINE = re.compile(f"[\x00-\x1f{_CONTROLS}{FORMAT_AND_PRIVATE}\u2028\u2029]")
 
 
 def clean_text(text: str) -> str:
