@@ -63,3 +63,59 @@ async def test_the_count_says_how_to_see_more_and_ctrl_l_loads_them(kb, monkeypa
         await settle(pilot)
         assert len(result_ids(app)) == 6
         assert str(status.render()).startswith("6 entries")
+
+
+async def palette_rows(pilot, typed: str, expected: str) -> str:
+    """The palette's rows as plain text once one reads `expected` (the palette gathers its
+    hits in batches); it stays open."""
+    import asyncio
+
+    from textual.command import CommandList
+
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    if typed:
+        await pilot.press(*typed)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while True:
+        commands = pilot.app.screen.query_one(CommandList)
+        rows = "\n".join(str(option.prompt) for option in commands.options)
+        if expected in rows:
+            return rows
+        if loop.time() > deadline:
+            raise TimeoutError(f"the palette never offered {expected!r}: {rows}")
+        await pilot.pause(0.05)
+
+
+async def test_the_palette_shows_each_commands_key(kb, monkeypatch) -> None:
+    monkeypatch.setenv("PRACTICEBASE_KEYMAP", "search.sort=ctrl+o")
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        rows = await palette_rows(pilot, "", "Quit  ^q")
+        for name, key in [("Cycle sort", "^o"), ("Coverage", "^g"), ("More results", "^l")]:
+            assert f"{name}  {key}" in rows
+        await pilot.press("escape")
+        app.open_entry("gp-referral-pathway")
+        await settle(pilot)
+        rows = await palette_rows(pilot, "copy", "Copy contact email  m")
+        assert "Copy entry id  i" in rows and "Copy contact email  m" in rows
+
+
+async def test_help_explains_the_query_language_under_distinct_headings(kb) -> None:
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        shown = app.screen.query_one("#help-keys").render()
+        headings = [
+            shown.plain[span.start : span.end].strip()
+            for span in shown.spans
+            if "underline" in str(span.style)
+        ]
+        assert len(headings) == len(set(headings))
+        assert not {"Anywhere", "Everywhere"} & set(headings)
+        for example in ('"case management"', "force:gmp", "-online", "radical*", "is:due"):
+            assert example in shown.plain

@@ -15,7 +15,19 @@ NAVIGATION_KEYS = (
     ("tab / shift+tab", "Move between the search box, filters, results and preview"),
     ("ctrl+p", "Command palette: every action, and jump to an entry by title"),
     ("mouse", "Click rows and links; links ask before they open"),
+    ("a letter", "Typed in the results or filters, goes to the search box"),
 )
+
+QUERY_LANGUAGE = (
+    ("gp referrals", "Entries with the words, those with all of them first"),
+    ('"case management"', "The words together, as a phrase"),
+    ("force:gmp theme:online", "Only entries with this value (also stage:, outcome:, status:)"),
+    ("-online  -force:kent", "Leave out entries with this word or value"),
+    ("radical*", "Words starting with radical"),
+    ("is:due", "Entries due for review"),
+    ("referral OR triage", "Either word"),
+)
+"""The query language in brief (docs/search.md has all of it)."""
 
 
 def binding_rows(app: App, sections: list[tuple[str, list[BindingType]]]) -> Text:
@@ -34,9 +46,13 @@ def binding_rows(app: App, sections: list[tuple[str, list[BindingType]]]) -> Tex
             out.append(f"{binding.description or binding.action:<24}")
             out.append(f"{binding.id or ''}\n", "dim")
         out.append("\n")
-    out.append("Everywhere\n", "bold underline")
+    out.append("Moving around\n", "bold underline")
     for key, what in NAVIGATION_KEYS:
         out.append(f"  {key:<16}", "bold")
+        out.append(f"{what}\n")
+    out.append("\nSearching (the same as `practicebase search`)\n", "bold underline")
+    for example, what in QUERY_LANGUAGE:
+        out.append(f"  {example:<24}", "bold")
         out.append(f"{what}\n")
     out.append(
         "\nRemap a key by its id (right-hand column), for example:\n"
