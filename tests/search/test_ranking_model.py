@@ -180,3 +180,37 @@ def test_only_the_fenced_module_names_whoosh_internals():
             ):
                 offenders.append(f"{path.name}:{node.lineno}: .{node.attr}")
     assert offenders == []
+
+
+def _hostile_queries() -> list[str]:
+    import random
+    import string
+
+    rng = random.Random(11)
+    words = " ".join(
+        "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 12)))
+        for _ in range(10_000)
+    )
+    return [
+        words,  # 10,000 different unknown words: each may want a spelling lookup
+        "referral " * 10_000,
+        '"' * 5_001 + "((" * 3_000 + "))" * 10,
+        "AND OR NOT - * : force: -",
+        "referrals \x1b[31m\x07 \x00 triage\u202e",
+        "-" * 4_000,
+    ]
+
+
+@pytest.mark.parametrize("text", _hostile_queries(), ids=range(6))
+def test_any_query_answers_promptly_without_a_traceback(
+    sample: Searcher, capsys: pytest.CaptureFixture[str], text: str
+):
+    import time
+
+    started = time.perf_counter()
+    code = main(["--root", str(sample.kb.root), "search", "--json", "--", text])
+    elapsed = time.perf_counter() - started
+    out = capsys.readouterr()
+    assert code in (0, 1) and "Traceback" not in out.err
+    json.loads(out.out)
+    assert elapsed < 5.0  # docs/security.md: 10 s for any input
