@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ HELP = "search the knowledge base (see docs/search.md for the query language)"
 
 EPILOG = """examples:
   practicebase search radicalisation referrals
+  practicebase search referrals -online            # -word leaves out entries with it
   practicebase search '"prevent case management" force:merseyside'
   practicebase search 'theme:online -outcome:didnt-work' --facets
   practicebase search 'is:due' --sort reviewed --json
@@ -24,11 +26,47 @@ EPILOG = """examples:
 
 JSON_VERSION = 1
 
+EXCLUSION = re.compile(r"-[^-\d]")
+"""`-online`, `-force:kent`: a query word that leaves entries out, not an option."""
+QUERY_MARK = "\x00"
+
+
+class QueryArgumentParser(argparse.ArgumentParser):
+    """Reads `search referrals -online` as the query `referrals -online`: a `-word` that is no
+    option of this command is a query word (before `--`; after it everything is), and so
+    are words after the options (`search referrals --json schools`)."""
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def,override]
+        marked: list[str] = []
+        tokens = list(sys.argv[1:] if args is None else args)
+        for n, token in enumerate(tokens):
+            if token == "--":
+                marked.extend(tokens[n:])
+                break
+            is_word = EXCLUSION.match(token) and token not in self._option_string_actions
+            marked.append(QUERY_MARK + token if is_word else token)
+        namespace, extras = super().parse_known_args(marked, namespace)
+        query = [word.removeprefix(QUERY_MARK) for word in getattr(namespace, "query", [])]
+        rest = []
+        for token in extras:
+            if token.startswith(QUERY_MARK) or not token.startswith("-"):
+                query.append(token.removeprefix(QUERY_MARK))
+            else:
+                rest.append(token)
+        namespace.query = query
+        return namespace, rest
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.__class__ = QueryArgumentParser  # made by the dispatcher; only parsing changes
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("query", nargs="*", metavar="QUERY", help="words, phrases and filters")
+    parser.add_argument(
+        "query",
+        nargs="*",
+        metavar="QUERY",
+        help="words, phrases and filters; -word leaves out entries with the word",
+    )
     parser.add_argument(
         "--limit", type=int, default=10, metavar="N", help="show at most N results (default 10)"
     )
@@ -167,6 +205,25 @@ def marked(text: str, spans: tuple[tuple[int, int], ...], bold: bool) -> str:
     return "".join(pieces)
 
 
+def count_line(result: SearchResult) -> str:
+    """`35 entries (showing 11-20)`, and honest when nothing is shown: `35 entries; nothing at
+    offset 100`, `35 entries; none shown (--limit 0)`."""
+    from practicebase.sanitize import clean_line
+
+    request = result.request
+    shown = len(result.hits)
+    count = f"{result.total} {'entry' if result.total == 1 else 'entries'}"
+    if result.total == 0:
+        return f"no entries match {clean_line(request.text)!r}"
+    if request.limit == 0:
+        return f"{count}; none shown (--limit 0)"
+    if shown == 0:
+        return f"{count}; nothing at offset {request.offset}"
+    if shown == result.total:
+        return count
+    return f"{count} (showing {request.offset + 1}-{request.offset + shown})"
+
+
 def print_result(result: SearchResult, *, facets: bool, bold: bool) -> None:
     from practicebase.sanitize import clean_line
 
@@ -196,15 +253,7 @@ def print_result(result: SearchResult, *, facets: bool, bold: bool) -> None:
         out(f"     {clean_line(' · '.join(details))}")
         if hit.snippet:
             out(f"     {marked(hit.snippet, hit.snippet_spans, bold)}")
-    shown = len(result.hits)
-    noun = "entry" if result.total == 1 else "entries"
-    if result.total == 0:
-        out(f"no entries match {clean_line(request.text)!r}")
-    elif shown == result.total:
-        out(f"{result.total} {noun}")
-    else:
-        first = request.offset + 1 if shown else request.offset
-        out(f"{result.total} {noun} (showing {first}-{request.offset + shown})")
+    out(count_line(result))
     if result.suggestion:
         out(f"did you mean: {clean_line(result.suggestion)}")
     if facets:
