@@ -38,6 +38,15 @@ def build_parser() -> argparse.ArgumentParser:
             "A knowledge base of Prevent practice shared between UK police forces. "
             "With no command, opens the terminal app."
         ),
+        epilog=(
+            "examples:\n"
+            "  practicebase                                  # open the terminal app\n"
+            "  practicebase search referrals -online\n"
+            "  practicebase validate ~/Downloads/school-liaison.md\n"
+            "  practicebase report coverage\n\n"
+            "Every command has --help with examples."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"practicebase {__version__}")
     parser.add_argument(

@@ -4,6 +4,7 @@ every --help (issue 13)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from search_helpers import WriteEntry
@@ -63,3 +64,32 @@ def test_counts_say_what_was_shown(three, capsys) -> None:
     assert capsys.readouterr().out.splitlines()[-1] == "3 entries; none shown (--limit 0)"
     assert cli(three, "search", "--offset", "2", "referrals") == 0
     assert capsys.readouterr().out.splitlines()[-1] == "3 entries (showing 3-3)"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["tui"],
+        ["validate"],
+        ["add"],
+        ["new"],
+        ["index"],
+        ["search"],
+        ["show"],
+        ["report"],
+        ["report", "coverage"],
+        ["report", "due"],
+        ["report", "stats"],
+        ["export"],
+    ],
+    ids=lambda command: " ".join(command) or "practicebase",
+)
+def test_every_help_has_an_example(command, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    examples = re.split(r"(?i)\bexamples?\b", text, maxsplit=1)
+    assert len(examples) == 2, text
+    assert " ".join(["practicebase", *command]) in examples[1]

@@ -23,8 +23,17 @@ DESCRIPTION = (
 )
 
 
+EPILOG = """examples:
+  practicebase export --out site/                  # then open site/index.html
+  practicebase export --format json > practice.json
+  practicebase export --format csv --out practice.csv --query "schools"
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--format", choices=("html", "json", "csv"), default="html")
     parser.add_argument(
         "--query",

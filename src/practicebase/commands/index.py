@@ -15,7 +15,16 @@ HELP = (
 PARALLEL_FROM = 1000
 
 
+EPILOG = """examples:
+  practicebase index                            # after git pull: read what changed
+  practicebase index --check || practicebase index
+  practicebase index --rebuild                  # after changing vocabulary.yaml
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
         "--rebuild",

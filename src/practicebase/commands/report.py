@@ -51,7 +51,14 @@ def _days(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.epilog = "Run `practicebase report REPORT --help` for each report's options."
+    parser.epilog = (
+        "examples:\n"
+        "  practicebase report coverage --min-forces 3\n"
+        "  practicebase report due --within 14 --force GMP\n"
+        "  practicebase report stats --json\n\n"
+        "Run `practicebase report REPORT --help` for each report's options."
+    )
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     reports = parser.add_subparsers(dest="report", metavar="REPORT", required=True)
 
     coverage = reports.add_parser(
@@ -60,6 +67,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         description="The number of entries each force has on each theme, with totals, the "
         "forces with no entries and the themes few forces contribute to. A joint entry counts "
         "for each of its forces; totals count entries.",
+        epilog="examples:\n"
+        "  practicebase report coverage --min-forces 3\n"
+        "  practicebase report coverage --transpose\n"
+        "  practicebase report coverage --format csv > coverage.csv\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     coverage.add_argument("--format", choices=("table", "csv", "json"), default="table")
     coverage.add_argument(
@@ -79,6 +91,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         description="Entries whose review date is on or before today + DAYS, grouped by force "
         "with the contact to chase. Exit status: 0 when nothing is due, 1 when some entries "
         "are due, 2 on a usage error.",
+        epilog="examples:\n"
+        "  practicebase report due\n"
+        '  practicebase report due --within 14 --force GMP || echo "reviews to chase"\n',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     due.add_argument(
         "--within",
@@ -98,6 +114,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="counts by force, theme, stage, outcome, status, classification, quarter",
         description="Counts of entries by force, theme, stage, outcome, status and "
         "classification, and per quarter of `started` and `last_reviewed` dates.",
+        epilog="examples:\n  practicebase report stats\n  practicebase report stats --json\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     stats.add_argument("--json", action="store_true", help="print JSON instead of tables")
     stats.add_argument(

@@ -15,7 +15,15 @@ if TYPE_CHECKING:
 HELP = "show one entry by id: its details, then its write-up"
 
 
+EPILOG = """examples:
+  practicebase show pcm-review-clinic
+  practicebase show pcm-review-clinic --json
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("entry_id", metavar="ID", help="the entry's id, e.g. pcm-review-clinic")
     parser.add_argument("--json", action="store_true", help="print the entry as JSON")
 

@@ -8,7 +8,16 @@ import sys
 HELP = "open the terminal app: search, read, filter and add entries (the default command)"
 
 
+EPILOG = """examples:
+  practicebase tui                             # the nearest knowledge base
+  practicebase tui --light                     # (ctrl+t switches in the app)
+  PRACTICEBASE_ROOT=~/prevent-kb practicebase tui
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
         "--light", action="store_true", help="start with the light theme (ctrl+t toggles)"
     )
