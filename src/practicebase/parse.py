@@ -583,9 +583,12 @@ def _syntax_problem(
     exc: yaml.MarkedYAMLError, text: str, source: str, offset: int, missing_fence_hint: bool
 ) -> Problem:
     mark = exc.problem_mark or exc.context_mark
+    what = _one_line(exc.problem or exc.context or "invalid YAML")
+    if exc.context_mark and "scanning a quoted scalar" in (exc.context or ""):
+        # An unclosed quote is found only where the text ends: name where it opens.
+        mark, what = exc.context_mark, f"a quote that is never closed ({what})"
     line = mark.line + 1 + offset if mark else None
     column = mark.column + 1 if mark else None
-    what = _one_line(exc.problem or exc.context or "invalid YAML")
     if "<document start>" in what:
         return Problem(
             source,

@@ -93,3 +93,20 @@ def test_every_help_has_an_example(command, capsys) -> None:
     examples = re.split(r"(?i)\bexamples?\b", text, maxsplit=1)
     assert len(examples) == 2, text
     assert " ".join(["practicebase", *command]) in examples[1]
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens(kb, capsys) -> None:
+    path = kb.entries_dir / "broken.md"
+    path.write_text('---\nid: "broken\ntitle: x\nforce: gmp\n---\nBody.\n', encoding="utf-8")
+    assert cli(kb, "validate", str(path)) == 1
+    err = capsys.readouterr().out
+    assert "broken.md:2: error: YAML syntax error at column 5: a quote that is never closed" in err
+
+
+def test_an_empty_folder_is_no_file_checked(kb, tmp_path, capsys) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli(kb, "validate", str(empty)) == 1
+    out = capsys.readouterr().out
+    assert "no entry files in this folder" in out
+    assert out.splitlines()[-1].startswith("0 files checked: 0 valid, 0 with errors; 1 error")

@@ -88,9 +88,10 @@ def run(args: argparse.Namespace) -> int:
     errors = sum(p.is_error for p in problems)
     warnings = len(problems) - errors
     valid = sum(item.entry is not None for item in loaded)
+    checked = len(loaded) - len(missing)  # an empty folder or a missing path is no file
     summary = (
-        f"{len(loaded)} file{'s' if len(loaded) != 1 else ''} checked: {valid} valid, "
-        f"{len(loaded) - valid} with errors; {errors} error{'s' if errors != 1 else ''}, "
+        f"{checked} file{'s' if checked != 1 else ''} checked: {valid} valid, "
+        f"{checked - valid} with errors; {errors} error{'s' if errors != 1 else ''}, "
         f"{warnings} warning{'s' if warnings != 1 else ''}"
     )
     if args.format == "json":
