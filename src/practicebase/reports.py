@@ -12,6 +12,7 @@ from practicebase.store import load_all
 from practicebase.vocabulary import Vocabulary
 
 NO_VALUE = "(none)"
+ENDED = "ended"  # the status of practice that has stopped: never due for review
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class DueReport:
     force: str | None
     items: tuple[DueItem, ...]
     by_force: tuple[tuple[str, tuple[DueItem, ...]], ...]
+    # Entries whose practice has ended (status `ended`): never due, only counted.
+    ended: int = 0
 
     @property
     def cutoff(self) -> date:
@@ -65,15 +68,21 @@ def due_report(
 ) -> DueReport:
     """Entries whose review date is before `today` (overdue) or within `within` days of it.
 
-    With `force`, only entries that force is part of (joint entries included).
+    Ended practice (status `ended`) is left out: it is not reviewed any more; `ended` counts
+    the entries left out that would otherwise be due. With `force`, only entries that force
+    is part of (joint entries included).
     Groups follow the vocabulary's force order, then unknown ids alphabetically.
     """
     cutoff = today + timedelta(days=within)
     items: list[DueItem] = []
+    ended = 0
     for entry in entries:
         if force is not None and force not in entry.forces:
             continue
         if entry.review_due > cutoff:
+            continue
+        if entry.status == ENDED:
+            ended += 1
             continue
         items.append(
             DueItem(
@@ -100,6 +109,7 @@ def due_report(
         force=force,
         items=tuple(items),
         by_force=tuple((f, tuple(groups[f])) for f in order),
+        ended=ended,
     )
 
 
@@ -161,7 +171,7 @@ def build_stats(entries: Sequence[Entry], vocabulary: Vocabulary, *, today: date
     for entry in entries:
         forces = tuple(dict.fromkeys(entry.forces))
         joint += len(forces) > 1
-        due += entry.is_due(today)
+        due += entry.is_due(today) and entry.status != ENDED
         for force_id in forces:
             by_force[force_id] = by_force.get(force_id, 0) + 1
         for theme in dict.fromkeys(entry.themes):

@@ -17,8 +17,9 @@ SAMPLE_DUE = {
     "hate-crime-tension-mapping",
     "faith-leaders-forum",
     "hate-crime-data-sharing-agreement",
-    "youth-diversion-sports",
 }
+# Past its review date, but the practice has ended: never listed as due, only counted.
+SAMPLE_ENDED = "youth-diversion-sports"
 SAMPLE_JOINT = {
     "joint-welsh-channel-secretariat": ("north-wales", "dyfed-powys", "gwent"),
     "rail-staff-awareness": ("btp", "ctp-london"),
@@ -117,12 +118,15 @@ def test_due_on_sample_knowledge_base(capsys, sample_root):
     ids = {e["id"] for group in data["by_force"] for e in group["entries"]}
     assert ids == SAMPLE_DUE
     assert data["overdue"] == len(SAMPLE_DUE)
+    assert data["ended_left_out"] == 1
     status, text, _ = run_cli(
         capsys, "--root", str(sample_root), "report", "due", "--today", "2026-11-29"
     )
     assert status == 1
     assert max(len(line) for line in text.splitlines()) <= 80
     assert all(entry_id in text for entry_id in SAMPLE_DUE)
+    assert SAMPLE_ENDED not in text
+    assert "1 ended entry (status: ended) left out" in text
 
 
 # stats --------------------------------------------------------------------------------------

@@ -325,6 +325,7 @@ def due_json(report: DueReport) -> dict[str, object]:
         "force": report.force,
         "due": len(report.items),
         "overdue": report.overdue_count,
+        "ended_left_out": report.ended,
         "by_force": [
             {"force": force, "entries": [item(i) for i in items]}
             for force, items in report.by_force
@@ -336,11 +337,18 @@ def due_text(report: DueReport, kb: KnowledgeBase) -> str:
     from practicebase.sanitize import clean_line
 
     scope = f" for {report.force}" if report.force else ""
+    ended = (
+        f"{report.ended} ended {'entry' if report.ended == 1 else 'entries'} "
+        "(status: ended) left out: ended practice is not reviewed."
+        if report.ended
+        else ""
+    )
     if not report.items:
-        return (
+        nothing = (
             f"Nothing due for review{scope} by {report.cutoff} "
             f"(today {report.today}, within {report.within} days)."
         )
+        return f"{nothing}\n{ended}" if ended else nothing
     lines = [
         f"{len(report.items)} {'entry' if len(report.items) == 1 else 'entries'}{scope} "
         f"due for review by {report.cutoff}, "
@@ -375,6 +383,8 @@ def due_text(report: DueReport, kb: KnowledgeBase) -> str:
                 lines.extend([contact, f"             {email}"])
             if joint:
                 lines.append(f"    joint with: {', '.join(joint)}")
+    if ended:
+        lines.extend(["", ended])
     return "\n".join(lines)
 
 
