@@ -38,7 +38,6 @@ from typing import NamedTuple
 from practicebase.entry import Entry, Problem
 from practicebase.index import index_records
 from practicebase.kb import KnowledgeBase
-from practicebase.search import Searcher, SearchRequest
 from practicebase.store import load_all
 from practicebase.textnorm import TextNormaliser
 
@@ -51,6 +50,8 @@ SKETCH_SIZE = 64
 RARE_BODY_WORDS = 8
 
 _HEADING = re.compile(r"^ {0,3}#{1,6}[^\n]*$", re.MULTILINE)
+# How every duplicate warning's message starts (`is_duplicate_warning`).
+SIMILAR_TO = "very similar to existing entry"
 # A sketch value in more than this share of entries is boilerplate: not used to find candidates.
 COMMON_SHINGLE_SHARE = 0.02
 
@@ -66,6 +67,11 @@ class _Doc(NamedTuple):
     # Bottom-k MinHash sketch of the content's shingles; None when the content is not known.
     sketch: frozenset[int] | None
     shingles: int = 0
+
+
+def is_duplicate_warning(problem: Problem) -> bool:
+    """True for a warning `duplicate_warnings` made."""
+    return problem.message.startswith(SIMILAR_TO)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -164,6 +170,9 @@ def _corpus_from_index(
     if not kb.index_dir.is_dir():
         return None
     try:
+        # Start-up time: the searcher loads Whoosh, wanted only when there is an index.
+        from practicebase.search import Searcher, SearchRequest
+
         # Ids, files and titles in one pass over the index's columns: no entry file is read
         # or searched for (globbing entries/ per title took 2 s per 1,000 entries).
         records = index_records(kb)
@@ -240,7 +249,7 @@ class _Matcher:
                     severity="warning",
                     field=None if how.startswith("content") else "title",
                     message=(
-                        f"very similar to existing entry '{other.id}' ({other.path}): "
+                        f"{SIMILAR_TO} '{other.id}' ({other.path}): "
                         f"{_reason(how)}; update that entry instead of adding a new one, "
                         "or make the difference clear"
                     ),

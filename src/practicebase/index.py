@@ -169,6 +169,8 @@ class IndexReport:
     note: str = ""
     # Things worth saying that are not problems (e.g. a stale lock was broken).
     notices: list[str] = field(default_factory=list)
+    # Files (relative to the root) now invalid whose last good version stays indexed.
+    kept: list[str] = field(default_factory=list)
 
     @property
     def up_to_date(self) -> bool:
@@ -858,11 +860,14 @@ def update_index(
     *,
     only: Iterable[Path] | None = None,
     progress: Progress | None = None,
+    keep_last_good: bool = False,
 ) -> IndexReport:
     """Bring the index up to date with `entries/` (or just the `only` paths), in one commit.
 
     Unchanged files are recognised by mtime and size without being read; files whose mtime
-    changed are hashed. Invalid files are reported in `problems` and left out. A missing,
+    changed are hashed. Invalid files are reported in `problems` and left out; with
+    `keep_last_good`, an indexed entry whose file became invalid keeps its last good version
+    in the index (named in `report.kept`) until the file is fixed or removed. A missing,
     damaged or outdated index is rebuilt.
     """
     started = time.perf_counter()
@@ -879,7 +884,9 @@ def update_index(
         _remove_stale_generations(kb.index_dir, _generation)
         try:
             with storage_reads():
-                report = _update_locked(kb, ix, kb.index_dir / _generation, only, progress)
+                report = _update_locked(
+                    kb, ix, kb.index_dir / _generation, only, progress, keep_last_good
+                )
         except _damage_errors() as exc:
             if isinstance(exc, OSError) and exc.errno in _NOT_DAMAGE:
                 raise  # a full or failing disk: a rebuild would fail the same way
@@ -928,6 +935,7 @@ def _update_locked(
     location: Path,
     only: Iterable[Path] | None,
     progress: Progress | None,
+    keep_last_good: bool = False,
 ) -> IndexReport:
     vocabulary = kb.vocabulary
     # Under the write lock nothing commits meanwhile, so a read this process made of the
@@ -966,7 +974,9 @@ def _update_locked(
             entry = None
         if entry is None:
             report.problems.extend(errors)
-            if rel in indexed:
+            if rel in indexed and keep_last_good:
+                report.kept.append(rel)
+            elif rel in indexed:
                 failed_existing.append(rel)
         else:
             owners[entry.id] = rel
@@ -983,7 +993,7 @@ def _update_locked(
     try:
         stale = [indexed[rel].id for rel in (*plan.removed, *failed_existing)]
         for rel in (_rel(kb, p) for p in (*plan.changed, *plan.touched)):
-            if rel in indexed and rel not in failed_existing:
+            if rel in indexed and rel not in failed_existing and rel not in report.kept:
                 stale.append(indexed[rel].id)
         stale += [doc["id"] for doc in documents]  # a new file may take over a removed id
         # Only ids the index holds need deleting: a new entry's id usually is not there,

@@ -40,6 +40,7 @@ from practicebase.parse import (
     parse_raw_text,
     read_entry_bytes,
 )
+from practicebase.template import placeholders
 from practicebase.vocabulary import Term, Vocabulary
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -312,6 +313,10 @@ class _Checker:
         tags = self.tags(f.get("tags"))
         self.body_sections(stage)
         self.body_markdown()
+        email = contact.email if contact is not None else None
+        for name, message in placeholders(title, summary, email, self.raw.body):
+            line = self.raw.body_line if name == "body" else self.raw.line(*name.split("."))
+            self.warning(name, message, line)
 
         if any(p.is_error for p in self.problems):
             return None

@@ -13,8 +13,8 @@ rank  layer     modules
 2     services  search.*, index, duplicates, reports, export, export_html, coverage:
                 read-side services and the index over the store
 1     store     store, validate: the entries/ folder; field rules over parsed entries
-0     base      practicebase (the package), entry, vocabulary, parse, textnorm, fsutil,
-                sanitize, kb, analysis, query, markdown_render, whoosh_internals
+0     base      practicebase (the package), entry, vocabulary, parse, textnorm, template,
+                fsutil, sanitize, kb, analysis, query, markdown_render, whoosh_internals
 ====  ========  =====================================================================
 
 Every import counts: at the top of a module, inside functions, and inside `try` blocks
@@ -57,6 +57,7 @@ LAYERS = {
     "practicebase.vocabulary": BASE,
     "practicebase.parse": BASE,
     "practicebase.textnorm": BASE,
+    "practicebase.template": BASE,
     "practicebase.fsutil": BASE,
     "practicebase.sanitize": BASE,
     "practicebase.kb": BASE,

@@ -279,3 +279,39 @@ def test_add_with_a_busy_index_still_adds(cli, kb, write_entry):
     assert "search index is busy and will catch up on the next `practicebase index`" in run.out
     assert (kb / "entries" / "west-midlands" / "school-liaison-pilot.md").is_file()
     assert "+1" in cli("--root", kb, "index").out
+
+
+def test_a_batch_of_near_copies_prints_three_warnings_per_file_and_one_summary(
+    cli, kb, write_entry, outside
+):
+    batch = outside / "batch"
+    for n in range(20):
+        write_entry(f"copy-{n:02}.md", folder=batch, id=f"school-liaison-copy-{n:02}")
+    run = cli("--root", kb, "add", batch)
+    assert run.code == 0, run.out
+    lines = run.out.splitlines()
+    assert lines[-1] == "20 added, 0 failed, 20 with warnings"
+    assert sum(line.startswith("added ") for line in lines) == 20
+    blocks = "\n".join(lines[:-1]).split("\nadded ")
+    for block in blocks:
+        similar = [line for line in block.splitlines() if "very similar to existing entry" in line]
+        assert 1 <= len(similar) <= 3, block
+    assert sum("... and 16 more entries look similar" in line for line in lines) >= 15
+    assert len(lines) <= 20 * 5 + 1
+
+
+def test_quiet_prints_only_files_with_problems_and_the_summary(cli, kb, write_entry, outside):
+    clean = write_entry("clean.md")
+    bad = write_entry("bad.md", id="bad-one", stage="maybe")
+    run = cli("--root", kb, "add", "--quiet", clean, bad)
+    assert run.code == 1
+    assert "clean.md" not in run.out
+    assert "bad.md" in run.out and "error: stage" in run.out
+    assert run.out.splitlines()[-1].startswith("1 added, 1 failed")
+
+
+def test_summary_and_app_toast_say_one_file_in_the_singular():
+    from practicebase.actions import plural
+
+    assert plural(1, "entry file") == "1 entry file"
+    assert plural(2, "entry file") == "2 entry files"

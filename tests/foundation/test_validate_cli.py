@@ -121,7 +121,7 @@ def test_help_for_each_command():
 
 
 @pytest.mark.parametrize("form", ["md", "yaml"])
-def test_new_template_validates_cleanly(cli, kb, outside, form):
+def test_new_template_has_no_errors_but_its_placeholders_are_warned_about(cli, kb, outside, form):
     args = ["--yaml"] if form == "yaml" else []
     run = cli("--root", kb, "new", *args, "--force", "GMP")
     assert run.code == 0
@@ -130,18 +130,49 @@ def test_new_template_validates_cleanly(cli, kb, outside, form):
     path.write_text(run.out)
     check = cli("--root", kb, "validate", path)
     assert check.code == 0
-    assert "0 errors, 0 warnings" in check.out
+    assert "0 errors, 4 warnings" in check.out
+    for field in ("title", "summary", "contact.email", "body"):
+        assert f"warning: {field}: is still the template's example" in check.out, field
+    assert cli("--root", kb, "validate", "--strict", path).code == 1
+
+
+def test_new_needs_a_force(cli, kb, outside):
+    run = cli("--root", kb, "new", "--out", outside / "mine.md")
+    assert run.code == 2
+    assert "which force" in run.err and "--force" in run.err
+    assert not (outside / "mine.md").exists()
+
+
+def test_add_refuses_an_unedited_template_naming_file_line_and_field(cli, kb, outside):
+    path = outside / "unedited.md"
+    assert cli("--root", kb, "new", "--force", "Kent", "--out", path).code == 0
+    before = sorted(p.relative_to(kb) for p in kb.rglob("*"))
+    run = cli("--root", kb, "add", path)
+    assert run.code == 1
+    assert "unedited.md:5: error: title: is still the template's example" in run.out
+    assert "error: summary: is still the template's example" in run.out
+    assert "error: contact.email: is still the template's example" in run.out
+    assert sorted(p.relative_to(kb) for p in kb.rglob("*")) == before
+    # Edited, it goes in (the body's hints are only a warning).
+    text = path.read_text()
+    text = text.replace("What the practice is, in a few words", "Schools liaison rota")
+    text = text.replace("prevent@example.police.uk", "prevent.schools@kent.example.police.uk")
+    text = text.replace("One paragraph (at most 600 characters)", "Officers visit schools")
+    path.write_text(text)
+    run = cli("--root", kb, "add", path)
+    assert run.code == 0, run.out
+    assert "warning: body: is still the template's example" in run.out
 
 
 def test_new_out_writes_a_new_file_and_never_overwrites(cli, kb, outside):
     path = outside / "my-practice.yaml"
-    run = cli("--root", kb, "new", "--out", path)
+    run = cli("--root", kb, "new", "--force", "GMP", "--out", path)
     assert run.code == 0
     assert "id: my-practice" in path.read_text()
     assert "body: |" in path.read_text()
     assert cli("--root", kb, "validate", path).code == 0
     before = path.read_bytes()
-    again = cli("--root", kb, "new", "--out", path)
+    again = cli("--root", kb, "new", "--force", "GMP", "--out", path)
     assert again.code == 1
     assert "already exists" in again.err
     assert path.read_bytes() == before

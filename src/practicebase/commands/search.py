@@ -87,26 +87,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def open_searcher(kb: KnowledgeBase, command: str) -> Searcher:
     """A searcher on the index, building or repairing the index first when it is not usable."""
+    from practicebase.actions import open_or_build_index
     from practicebase.commands.common import CommandError, err
-    from practicebase.index import IndexBusy, IndexUnavailable, update_index
-    from practicebase.search import Searcher
+    from practicebase.index import IndexBusy, IndexUnavailable
+
+    def building(reason: str) -> None:
+        err(f"practicebase {command}: {reason}; building the search index first")
 
     try:
-        return Searcher(kb)
-    except IndexUnavailable as exc:
-        reason = str(exc).split(":")[0]
-        err(f"practicebase {command}: {reason}; building the search index first")
-    try:
-        report = update_index(kb)
+        opened = open_or_build_index(kb, on_build=building)
     except (IndexBusy, IndexUnavailable) as exc:
         raise CommandError(str(exc), 1) from exc
-    for problem in report.problems:
-        err(problem.format())
-    err(f"practicebase {command}: indexed {report.summary()}")
-    try:
-        return Searcher(kb)
-    except IndexUnavailable as exc:
-        raise CommandError(str(exc), 1) from exc
+    if opened.built is not None:
+        for problem in opened.built.problems:
+            err(problem.format())
+        err(f"practicebase {command}: indexed {opened.built.summary()}")
+    return opened.searcher
 
 
 def run(args: argparse.Namespace) -> int:

@@ -41,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from practicebase.actions import mark_duplicates
     from practicebase.commands.common import CommandError, knowledge_base, out
     from practicebase.sanitize import clean_line
     from practicebase.store import entry_files, find_entry_files
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
     loaded = validate_files(files, vocabulary, strict=args.strict)
     if kb is not None:
-        add_duplicate_warnings(kb, loaded, strict=args.strict, all_entries=not args.paths)
+        mark_duplicates(kb, loaded, strict=args.strict, all_entries=not args.paths)
     loaded = missing + loaded
 
     problems = [
@@ -116,32 +117,6 @@ def _knowledge_base_holding(path: Path):
         return locate(environ={}, cwd=folder.resolve())
     except (KnowledgeBaseNotFound, OSError):
         return None
-
-
-def add_duplicate_warnings(kb, loaded: list, *, strict: bool, all_entries: bool) -> None:
-    """Warn about entries very similar to another entry (errors with --strict)."""
-    try:
-        from practicebase.duplicates import duplicate_warnings
-    except ImportError:
-        return
-    valid = [item for item in loaded if item.entry is not None]
-    if not valid:
-        return
-    entries = [item.entry for item in valid]
-    existing = entries if all_entries else None
-    try:
-        found = duplicate_warnings(kb, entries, existing=existing)
-    except Exception:  # noqa: BLE001 - a hint must never stop validation
-        return
-    by_path = {str(item.path): item for item in valid}
-    for problem in found:
-        item = by_path.get(problem.path)
-        if item is None:
-            continue
-        if strict:
-            problem = dataclasses.replace(problem, severity="error")
-            item.entry = None
-        item.problems.append(problem)
 
 
 def display_path(path: str) -> str:

@@ -1,0 +1,351 @@
+"""The use cases the command line and the app share, so both behave the same.
+
+- `add_entries`: check files (or folders of them), warn about likely duplicates, refuse
+  unedited templates, file each valid one atomically under `entries/`, and bring the index
+  up to date; one `AddReport` back.
+- `open_or_build_index`: a searcher on the index, building or repairing the index first
+  (with progress) when it is missing, damaged or outdated; `update_or_rebuild` brings an
+  open one up to date.
+- `recheck_entry`: after a file was edited, check it again and index it, keeping the last
+  good version searchable while the file has errors.
+
+Nothing here prints or draws: results are plain dataclasses, and `problem_lines` /
+`summary_line` say them in the words both adapters show.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shlex
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from practicebase.duplicates import duplicate_warnings, is_duplicate_warning
+from practicebase.entry import Entry, Problem
+from practicebase.index import (
+    IndexBusy,
+    IndexReport,
+    IndexUnavailable,
+    Progress,
+    index_records,
+    indexed_ids,
+    rebuild_index,
+    update_index,
+)
+from practicebase.kb import KnowledgeBase
+from practicebase.store import (
+    AddOutcome,
+    Candidate,
+    check_source,
+    existing_ids,
+    expand_sources,
+    file_entry,
+)
+from practicebase.template import REFUSED_FIELDS, is_placeholder_problem
+from practicebase.validate import LoadedEntry, validate_files
+
+if TYPE_CHECKING:
+    from practicebase.search import Searcher
+
+# Duplicate warnings shown per file; the rest are counted ("and 4 more").
+DUPLICATE_WARNINGS_SHOWN = 3
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """`1 entry file`, `2 entry files`: the count with the right form of the noun."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+# --- adding ------------------------------------------------------------------------------------
+
+
+@dataclass
+class AddReport:
+    """What `add_entries` did with each file, and with the index."""
+
+    outcomes: list[AddOutcome]
+    dry_run: bool = False
+    # What happened to the search index: "index updated: +1 ~0 -0, ...", busy, or failed;
+    # None when nothing was written or there is no index.
+    index_message: str | None = None
+    index_ok: bool = True
+
+    @property
+    def added(self) -> int:
+        return sum(o.status in ("added", "would add") for o in self.outcomes)
+
+    @property
+    def replaced(self) -> int:
+        return sum(o.status in ("replaced", "would replace") for o in self.outcomes)
+
+    @property
+    def failed(self) -> int:
+        return sum(not o.ok for o in self.outcomes)
+
+    @property
+    def warned(self) -> int:
+        """Files filed (or that would be) with at least one warning."""
+        return sum(o.ok and any(not p.is_error for p in o.problems) for o in self.outcomes)
+
+    @property
+    def written(self) -> list[AddOutcome]:
+        return [o for o in self.outcomes if o.status in ("added", "replaced")]
+
+
+def mark_duplicates(
+    kb: KnowledgeBase, loaded: Sequence[LoadedEntry], *, strict: bool, all_entries: bool
+) -> None:
+    """Add a warning (an error with `strict`) to each valid entry very similar to another
+    entry. `all_entries` says `loaded` is the whole knowledge base (nothing else to read)."""
+    valid = [item for item in loaded if item.entry is not None]
+    if not valid:
+        return
+    entries = [item.entry for item in valid]
+    try:
+        found = duplicate_warnings(kb, entries, existing=entries if all_entries else None)
+    except Exception:  # noqa: BLE001 - a hint must never stop validation
+        return
+    by_path = {str(item.path): item for item in valid}
+    for problem in found:
+        item = by_path.get(problem.path)
+        if item is None:
+            continue
+        if strict:
+            problem = dataclasses.replace(problem, severity="error")
+            item.entry = None
+        item.problems.append(problem)
+
+
+def _refuse_templates(loaded: Sequence[LoadedEntry]) -> None:
+    """`add` never files an entry whose title, summary or contact is still the template's:
+    validate's warnings about those become errors (naming the file, line and field)."""
+    for item in loaded:
+        for i, problem in enumerate(item.problems):
+            if is_placeholder_problem(problem) and problem.field in REFUSED_FIELDS:
+                item.problems[i] = dataclasses.replace(problem, severity="error")
+                item.entry = None
+
+
+def add_entries(
+    kb: KnowledgeBase,
+    sources: Sequence[Path | str],
+    *,
+    replace: bool = False,
+    dry_run: bool = False,
+    strict: bool = False,
+    update_the_index: bool = True,
+) -> AddReport:
+    """Check `sources` (files or folders of them) and file each valid one under `entries/`.
+
+    Every file gets one outcome, in the order given; valid files are filed even when others
+    fail. Duplicate warnings come with each outcome's problems. When anything was written
+    and the knowledge base has an index, it is updated for those files only.
+    """
+    slots: list[AddOutcome | Candidate] = []
+    for name in sources:
+        path = Path(name)
+        if not os.path.lexists(path):
+            problem = Problem(str(path), None, "error", None, "no such file or folder")
+            slots.append(AddOutcome(path, "failed", problems=[problem]))
+            continue
+        found = list(expand_sources([path]))
+        if not found:
+            problem = Problem(str(path), None, "error", None, "no entry files in this folder")
+            slots.append(AddOutcome(path, "failed", problems=[problem]))
+        slots.extend(check_source(kb, src, strict=strict) for src in found)
+
+    candidates = [slot for slot in slots if isinstance(slot, Candidate)]
+    loaded = [c.loaded for c in candidates]
+    _refuse_templates(loaded)
+    mark_duplicates(kb, loaded, strict=strict, all_entries=False)
+    # Only the candidates' ids are looked up; `file_entry` adds each one it files, so
+    # several files in one call are checked against each other too.
+    wanted = [c.entry.id for c in candidates if c.entry is not None]
+    known = existing_ids(kb, wanted, indexed=index_records(kb) if wanted else None)
+    outcomes = [
+        slot
+        if isinstance(slot, AddOutcome)
+        else file_entry(kb, slot, replace=replace, dry_run=dry_run, known_ids=known)
+        for slot in slots
+    ]
+    report = AddReport(outcomes, dry_run=dry_run)
+    if report.written and update_the_index:
+        report.index_message, report.index_ok = _update_index_for(kb, report.written)
+    return report
+
+
+def _update_index_for(kb: KnowledgeBase, written: list[AddOutcome]) -> tuple[str | None, bool]:
+    """Index the filed entries when there is an index: (what to say, whether it worked)."""
+    if not kb.index_dir.is_dir():
+        return None, True
+    paths = [o.destination for o in written if o.destination is not None]
+    paths += [o.removed for o in written if o.removed is not None]
+    paths += [p for o in written for p in o.also_removed]
+    try:
+        report = update_index(kb, only=paths)
+    except IndexBusy:
+        return (
+            "the entries were added; the search index is busy and will catch up on the next "
+            "`practicebase index`",
+            False,
+        )
+    except Exception as exc:  # noqa: BLE001 - the entries are safely filed either way
+        return (
+            f"the entries were added, but the search index was not updated ({exc}); "
+            "run `practicebase index`",
+            False,
+        )
+    return f"index updated: {report.summary()}", True
+
+
+def problem_lines(
+    problems: Sequence[Problem],
+    *,
+    shown_path: Callable[[str], str] = str,
+    duplicates_shown: int = DUPLICATE_WARNINGS_SHOWN,
+) -> list[str]:
+    """One line per problem, with at most `duplicates_shown` duplicate warnings and then
+    "... and N more entries look similar"."""
+    lines: list[str] = []
+    similar = 0
+    for problem in problems:
+        if is_duplicate_warning(problem) and not problem.is_error:
+            similar += 1
+            if similar > duplicates_shown:
+                continue
+        lines.append(dataclasses.replace(problem, path=shown_path(problem.path)).format())
+    hidden = similar - duplicates_shown
+    if hidden > 0:
+        lines.append(
+            f"... and {hidden} more {'entry looks' if hidden == 1 else 'entries look'} similar"
+        )
+    return lines
+
+
+def summary_line(report: AddReport) -> str:
+    """`3 added, 1 failed, 2 with warnings` (or what a dry run would do)."""
+    parts = [f"{report.added} {'would be added' if report.dry_run else 'added'}"]
+    if report.replaced:
+        parts.append(f"{report.replaced} {'would be replaced' if report.dry_run else 'replaced'}")
+    parts.append(f"{report.failed} failed")
+    if report.warned:
+        parts.append(f"{report.warned} with warnings")
+    line = ", ".join(parts)
+    return f"dry run: {line}; nothing was written" if report.dry_run else line
+
+
+# --- the index ---------------------------------------------------------------------------------
+
+
+@dataclass
+class OpenedIndex:
+    """A searcher on the live index, and the update that built it (None: it opened at once)."""
+
+    searcher: Searcher
+    built: IndexReport | None = None
+
+
+def open_or_build_index(
+    kb: KnowledgeBase,
+    *,
+    progress: Progress | None = None,
+    on_build: Callable[[str], None] | None = None,
+    rebuild_unusable: bool = False,
+    keep_last_good: bool = False,
+) -> OpenedIndex:
+    """Open the index; when it is missing, damaged or outdated, build it first.
+
+    `on_build(reason)` is called before building; `progress(done, total)` while building.
+    `rebuild_unusable` rebuilds from scratch when even an update cannot open it. Raises
+    `IndexBusy` or `IndexUnavailable` when there is still no usable index.
+    """
+    # Start-up time: the searcher loads Whoosh, which `add` and `validate` may never need.
+    from practicebase.search import Searcher
+
+    try:
+        return OpenedIndex(Searcher(kb))
+    except IndexUnavailable as exc:
+        reason = str(exc).split(":")[0]
+    if on_build is not None:
+        on_build(reason)
+    report = update_or_rebuild(
+        kb, progress=progress, rebuild_unusable=rebuild_unusable, keep_last_good=keep_last_good
+    )
+    return OpenedIndex(Searcher(kb), report)
+
+
+def update_or_rebuild(
+    kb: KnowledgeBase,
+    *,
+    progress: Progress | None = None,
+    rebuild_unusable: bool = True,
+    keep_last_good: bool = False,
+) -> IndexReport:
+    """`update_index`, then (with `rebuild_unusable`) a rebuild if the index cannot be used."""
+    try:
+        return update_index(kb, progress=progress, keep_last_good=keep_last_good)
+    except IndexUnavailable:
+        if not rebuild_unusable:
+            raise
+        return rebuild_index(kb, progress=progress)
+
+
+# --- editing -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Recheck:
+    """One entry file checked and indexed again after an edit."""
+
+    path: Path
+    entry: Entry | None  # the entry as the file now reads; None when it has errors
+    problems: list[Problem] = field(default_factory=list)
+    index_summary: str = ""
+    # The file has errors and the index still holds its last good version.
+    kept_last_good: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.entry is not None
+
+
+def recheck_entry(kb: KnowledgeBase, path: Path, *, searcher: Searcher | None = None) -> Recheck:
+    """Check `path` again and index it; a file that now has errors keeps its last good version
+    in the index. `searcher` (when given) is refreshed to see the change."""
+    [loaded] = validate_files([path], kb.vocabulary)
+    result = Recheck(Path(path), loaded.entry, list(loaded.problems))
+    try:
+        report = update_index(kb, only=[path], keep_last_good=True)
+    except Exception as exc:  # noqa: BLE001 - the file is checked either way; say why
+        result.index_summary = f"not indexed: {exc}"
+        return result
+    result.index_summary = report.summary()
+    result.kept_last_good = bool(report.kept)
+    if searcher is not None:
+        searcher.refresh()
+    return result
+
+
+def entry_file_problems(kb: KnowledgeBase, entry_id: str) -> tuple[Path | None, list[Problem]]:
+    """The file the index holds `entry_id` in, and that file's problems as it is now (for an
+    entry whose file became invalid: the index keeps its last good version)."""
+    try:
+        rel = indexed_ids(kb).get(entry_id)
+    except Exception:  # noqa: BLE001 - no usable index: nothing to point at
+        return None, []
+    if rel is None:
+        return None, []
+    path = kb.root / rel
+    if not path.is_file():
+        return None, []
+    [loaded] = validate_files([path], kb.vocabulary)
+    return path, list(loaded.problems)
+
+
+def editor_command(path: Path) -> list[str]:
+    """The command that opens `path` in the user's editor ($VISUAL, $EDITOR, else vi)."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    return [*shlex.split(editor), str(path)]
