@@ -310,7 +310,7 @@ def test_a_device_is_never_written_over(small_kb: Path, tmp_path: Path):
     # `new` needs a .md name: through a link to the device, which it refuses as a link.
     link = tmp_path / "new-entry.md"
     link.symlink_to("/dev/null")
-    run = run_cli(small_kb, "new", "--out", link, cwd=tmp_path)
+    run = run_cli(small_kb, "new", "--force", "kent", "--out", link, cwd=tmp_path)
     assert_clean_run(run)
     assert run.returncode == 1, run.describe()
     assert link.is_symlink() and _device_identity("/dev/null") == identity

@@ -212,7 +212,7 @@ def test_new_never_overwrites_or_writes_through_links(base_kb: Path, tmp_path: P
     else:
         os.mkfifo(out)
     before = tree_digest(tmp_path)
-    run = run_cli(base_kb, "new", "--out", out, cwd=tmp_path)
+    run = run_cli(base_kb, "new", "--force", "kent", "--out", out, cwd=tmp_path)
     assert_clean_run(run)
     assert run.returncode != 0, run.describe()
     assert "new-entry.md" in run.err, run.describe()
