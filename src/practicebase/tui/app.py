@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 
+from practicebase.actions import editor_command, plural, problem_lines
 from practicebase.entry import Entry, Problem
 from practicebase.kb import KnowledgeBase
 from practicebase.tui.dialogs.add_entry import AddEntryDialog
 from practicebase.tui.dialogs.links import ConfirmLink, LinkChooser, entry_links, is_openable
+from practicebase.tui.dialogs.problem_files import ProblemFilesDialog
 from practicebase.tui.dialogs.problems import ProblemsDialog
 from practicebase.tui.dialogs.rebuild import RebuildDialog
 from practicebase.tui.errors import describe
@@ -57,6 +61,7 @@ class PracticebaseApp(App[None]):
         Binding("f1", "help", "Help", id="app.help"),
         Binding("ctrl+n", "add_entry", "Add entry", id="app.add-entry", show=False),
         Binding("ctrl+g", "coverage", "Coverage", id="app.coverage", show=False),
+        Binding("f3", "problem_files", "Files with errors", id="app.problem-files", show=False),
         Binding("ctrl+b", "rebuild_index", "Rebuild index", id="app.rebuild-index", show=False),
         Binding("ctrl+t", "toggle_theme", "Theme", id="app.toggle-theme", show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -107,32 +112,30 @@ class PracticebaseApp(App[None]):
         update changed something. A missing, damaged or outdated index is built first, with
         progress.
         """
-        from practicebase.search import Searcher
+        from practicebase.actions import open_or_build_index
 
         try:
-            searcher: Searcher | None = Searcher(self.kb)
-        except Exception:  # missing, damaged or outdated (`IndexUnavailable`): build it first
-            searcher = None
+            opened = open_or_build_index(
+                self.kb, progress=self._progress, rebuild_unusable=True, keep_last_good=True
+            )
+        except Exception as exc:  # whatever goes wrong is shown in the app, never raised
+            self.post_message(IndexFailed(describe(exc)))
+            return
         try:
-            if searcher is None:
-                self._build_then_open()
+            if opened.built is None:
+                self._open_then_update(opened.searcher)
             else:
-                self._open_then_update(searcher)
+                report = opened.built
+                self.post_message(
+                    IndexReady(opened.searcher, report.summary(), list(report.problems))
+                )
+                self._wait_for_first_results()
+                self._post_titles(opened.searcher)
         except Exception as exc:  # whatever goes wrong is shown in the app, never raised
             self.post_message(IndexFailed(describe(exc)))
 
-    def _build_then_open(self) -> None:
-        from practicebase.search import Searcher
-
-        summary, problems, _changed = self._update_report()
-        try:
-            searcher = Searcher(self.kb)
-        except Exception as exc:
-            self.post_message(IndexFailed(describe(exc)))
-            return
-        self.post_message(IndexReady(searcher, summary, problems))
-        self._wait_for_first_results()
-        self._post_titles(searcher)
+    def _progress(self, done: int, total: int) -> None:
+        self.post_message(IndexProgressed(done, total))
 
     def _open_then_update(self, searcher: Searcher) -> None:
         self.post_message(IndexReady(searcher, "", []))
@@ -155,16 +158,11 @@ class PracticebaseApp(App[None]):
             self._post_titles(searcher)
 
     def _update_report(self) -> tuple[str, list[Problem], bool]:
-        from practicebase.index import IndexBusy, IndexUnavailable, rebuild_index, update_index
-
-        def progress(done: int, total: int) -> None:
-            self.post_message(IndexProgressed(done, total))
+        from practicebase.actions import update_or_rebuild
+        from practicebase.index import IndexBusy, IndexUnavailable
 
         try:
-            try:
-                report = update_index(self.kb, progress=progress)
-            except IndexUnavailable:
-                report = rebuild_index(self.kb, progress=progress)
+            report = update_or_rebuild(self.kb, progress=self._progress, keep_last_good=True)
         except (IndexBusy, IndexUnavailable, OSError) as exc:
             return f"not updated: {describe(exc)}", [], False
         return report.summary(), list(report.problems), not report.up_to_date
@@ -231,8 +229,8 @@ class PracticebaseApp(App[None]):
         errors = [p for p in problems if p.is_error]
         if errors:
             self.notify(
-                f"{len(errors)} entry files have errors and are not searchable; "
-                "run `practicebase validate` to see them.",
+                f"{plural(len(errors), 'entry file')} {'has' if len(errors) == 1 else 'have'} "
+                "errors and cannot be searched as written; F3 lists them.",
                 severity="warning",
                 markup=False,
             )
@@ -295,6 +293,45 @@ class PracticebaseApp(App[None]):
     def show_problems(self, heading: str, problems: Sequence[Problem]) -> None:
         self.push_screen(ProblemsDialog(heading, problems))
 
+    def shown_path(self, path: str) -> str:
+        """`path` relative to the knowledge base root when it is inside it."""
+        try:
+            return str(Path(path).resolve().relative_to(self.kb.root.resolve()))
+        except (ValueError, OSError):
+            return path
+
+    def run_editor(self, path: Path) -> bool:
+        """Open `path` in $VISUAL/$EDITOR with the terminal handed over; False (and a
+        notification saying why) when the editor could not run."""
+        command = editor_command(path)
+        try:
+            if self.is_headless:  # no terminal to hand over: run it as it is
+                subprocess.run(command, check=False, stdin=subprocess.DEVNULL)
+            else:
+                with self.suspend():
+                    subprocess.run(command, check=False)
+        except Exception as exc:  # no terminal to suspend to, or no such editor
+            self.notify(
+                f"Could not run the editor: {describe(exc)}", markup=False, severity="error"
+            )
+            return False
+        return True
+
+    def forget_problems(self, path: str) -> None:
+        """A file was fixed: drop its problems from the ones the start-up update found."""
+        fixed = Path(path).resolve()
+        self.index_problems = [p for p in self.index_problems if Path(p.path).resolve() != fixed]
+
+    def action_problem_files(self) -> None:
+        """List the entry files with errors; Enter edits one and checks it again."""
+        if isinstance(self.screen, ProblemFilesDialog):
+            return
+        errors = [p for p in self.index_problems if p.is_error]
+        if not errors:
+            self.notify("No entry file has errors.", markup=False)
+            return
+        self.push_screen(ProblemFilesDialog(errors))
+
     # ---- actions ---------------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -316,8 +353,17 @@ class PracticebaseApp(App[None]):
             if message is None:
                 return
             warnings = [p for p in message.problems if not p.is_error]
-            note = f" with {len(warnings)} warnings" if warnings else ""
-            self.notify(f"Added {message.entry_id}{note}.", markup=False)
+            if warnings:
+                # The same lines `practicebase add` prints, duplicate warnings capped alike.
+                lines = "\n".join(problem_lines(warnings, shown_path=self.shown_path))
+                self.notify(
+                    f"Added {message.entry_id} with {plural(len(warnings), 'warning')}:\n{lines}",
+                    severity="warning",
+                    markup=False,
+                    timeout=20,
+                )
+            else:
+                self.notify(f"Added {message.entry_id}.", markup=False)
             self.refresh_titles()
             self.search_screen.search_now(new_question=False)
             self.open_entry(message.entry_id, from_search=True)

@@ -94,10 +94,19 @@ class SearchFailed(Message, bubble=False):
 class EntryLoaded(Message, bubble=False):
     """An entry was read from its file (`entry` is None when it has gone or is invalid)."""
 
-    def __init__(self, entry_id: str, entry: Entry | None) -> None:
+    def __init__(
+        self,
+        entry_id: str,
+        entry: Entry | None,
+        path: str = "",
+        problems: list[Problem] | None = None,
+    ) -> None:
         super().__init__()
         self.entry_id = entry_id
         self.entry = entry
+        # When `entry` is None but the index still holds the entry: its file and problems.
+        self.path = path
+        self.problems = problems or []
 
 
 class SimilarFound(Message, bubble=False):
@@ -110,13 +119,24 @@ class SimilarFound(Message, bubble=False):
 
 
 class EntryReindexed(Message, bubble=False):
-    """An entry's file was indexed again after editing; `problems` are its validation problems."""
+    """An entry's file was checked and indexed again after editing; `problems` are its
+    validation problems, and `kept_last_good` says the index still holds its last good
+    version because the file now has errors."""
 
-    def __init__(self, entry_id: str, summary: str, problems: list[Problem]) -> None:
+    def __init__(
+        self,
+        entry_id: str,
+        summary: str,
+        problems: list[Problem],
+        kept_last_good: bool = False,
+        path: str = "",
+    ) -> None:
         super().__init__()
         self.entry_id = entry_id
         self.summary = summary
         self.problems = problems
+        self.kept_last_good = kept_last_good
+        self.path = path
 
 
 class EntryRejected(Message, bubble=False):

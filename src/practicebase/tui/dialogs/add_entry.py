@@ -61,23 +61,26 @@ class AddEntryDialog(ModalScreen[EntryAdded | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="add")
     def add(self, source: Path) -> None:
-        from practicebase.index import update_index
-        from practicebase.store import add_file
+        """Add the file as `practicebase add` does (checks, duplicate warnings, filing,
+        indexing), then refresh the app's searcher."""
+        from practicebase.actions import add_entries
 
-        kb = self.app.kb
+        app = self.app
         try:
-            outcome = add_file(kb, source)
-            problems = list(outcome.problems)
+            report = add_entries(app.kb, [source])
+            [outcome] = report.outcomes
             if not outcome.ok or outcome.destination is None or outcome.entry is None:
-                self.post_message(EntryRejected(problems))
+                self.post_message(EntryRejected(list(outcome.problems)))
                 return
-            update_index(kb, only=[outcome.destination])
-            if self.app.searcher is not None:
-                self.app.searcher.refresh()
+            if not report.index_ok and report.index_message:
+                app.notify(report.index_message, severity="warning", markup=False)
+            if app.searcher is not None:
+                app.searcher.refresh()
         except Exception as exc:  # index busy, disk full...: say so in the dialog
             self.post_message(EntryRejected([], describe(exc)))
             return
-        self.post_message(EntryAdded(outcome.entry.id, str(outcome.destination), problems))
+        added = EntryAdded(outcome.entry.id, str(outcome.destination), list(outcome.problems))
+        self.post_message(added)
 
     @on(EntryRejected)
     def _rejected(self, message: EntryRejected) -> None:

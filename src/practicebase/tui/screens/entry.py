@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from practicebase.entry import Entry
+from practicebase.entry import Entry, Problem
 from practicebase.tui import text as t
 from practicebase.tui.errors import describe
 from practicebase.tui.messages import EntryLoaded, EntryReindexed, SimilarFound
@@ -58,6 +55,9 @@ class EntryScreen(Screen[None]):
         super().__init__()
         self.entry_id = entry_id
         self.entry: Entry | None = None
+        # The entry's file, kept when an edit leaves it with errors so `e` can open it again.
+        self.path: Path | None = None
+        self.problems: list[Problem] = []
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -84,11 +84,18 @@ class EntryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="entry")
     def load_entry(self, searcher: Searcher, entry_id: str) -> None:
+        from practicebase.actions import entry_file_problems
+
         try:
             entry = searcher.entry(entry_id)
         except Exception:
             entry = None
-        self.post_message(EntryLoaded(entry_id, entry))
+        if entry is not None:
+            self.post_message(EntryLoaded(entry_id, entry))
+            return
+        # Its file has errors (the index keeps the last good version) or has gone.
+        path, problems = entry_file_problems(self.app.kb, entry_id)
+        self.post_message(EntryLoaded(entry_id, None, str(path or ""), problems))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="similar")
     def find_similar(self, searcher: Searcher, entry_id: str) -> None:
@@ -103,9 +110,30 @@ class EntryScreen(Screen[None]):
         if message.entry_id != self.entry_id:
             return
         self.entry = message.entry
-        self.query_one("#reading", EntryView).show_entry(
-            message.entry,
-            f"Entry {self.entry_id} could not be read: its file has gone or is no longer valid.",
+        if message.entry is not None and message.entry.path is not None:
+            self.path = Path(message.entry.path)
+            self.problems = []
+        elif message.path:
+            self.path = Path(message.path)
+            self.problems = list(message.problems)
+        self.query_one("#reading", EntryView).show_entry(message.entry, self._unreadable())
+
+    def _unreadable(self) -> str:
+        """What the screen says when the entry cannot be shown."""
+        errors = [p for p in self.problems if p.is_error]
+        if not errors or self.path is None:
+            return (
+                f"Entry {self.entry_id} could not be read: its file has gone or is no longer valid."
+            )
+        lines = "\n".join(
+            f"  {self.app.shown_path(p.path)}:{p.line or ''} {p.field or ''}: {p.message}"
+            for p in errors
+        )
+        return (
+            f"The edited file of {self.entry_id} has "
+            f"{len(errors)} error{'s' if len(errors) != 1 else ''}:\n{lines}\n\n"
+            "Search still finds its last good version until the file is fixed. "
+            "Press e to edit the file again."
         )
 
     @on(SimilarFound)
@@ -168,43 +196,48 @@ class EntryScreen(Screen[None]):
             self.app.choose_link(self.entry)
 
     def action_edit(self) -> None:
-        """Open the entry's file in $VISUAL/$EDITOR, then index it again and show it."""
-        if self.entry is None or self.entry.path is None:
+        """Open the entry's file in $VISUAL/$EDITOR, then check it, index it and show it."""
+        path = self.entry.path if self.entry is not None and self.entry.path else self.path
+        if path is None:
             return
-        path = self.entry.path
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        try:
-            with self.app.suspend():
-                subprocess.run([*shlex.split(editor), str(path)], check=False)
-        except Exception as exc:  # no terminal to suspend to, or no such editor
-            self.app.notify(
-                f"Could not run the editor: {describe(exc)}", markup=False, severity="error"
-            )
-            return
-        self.reindex(path)
+        if self.app.run_editor(Path(path)):
+            self.reindex(Path(path))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="reindex")
     def reindex(self, path: Path) -> None:
-        from practicebase.index import update_index
+        from practicebase.actions import recheck_entry
 
         app = self.app
         try:
-            report = update_index(app.kb, only=[path])
-            if app.searcher is not None:
-                app.searcher.refresh()
+            found = recheck_entry(app.kb, path, searcher=app.searcher)
         except Exception as exc:
             self.post_message(EntryReindexed(self.entry_id, f"not indexed: {describe(exc)}", []))
             return
-        self.post_message(EntryReindexed(self.entry_id, report.summary(), list(report.problems)))
+        self.post_message(
+            EntryReindexed(
+                self.entry_id, found.index_summary, found.problems, found.kept_last_good, str(path)
+            )
+        )
 
     @on(EntryReindexed)
     def _reindexed(self, message: EntryReindexed) -> None:
         errors = [p for p in message.problems if p.is_error]
+        self.problems = list(message.problems)
+        if message.path:
+            self.path = Path(message.path)
         if errors:
-            self.app.show_problems(
-                "The edited file has problems and was not indexed", message.problems
+            note = " (its last good version stays searchable)" if message.kept_last_good else ""
+            self.app.notify(
+                f"The edited file has {len(errors)} error{'s' if len(errors) != 1 else ''} "
+                f"and was not indexed{note}; press e to edit it again.",
+                severity="warning",
+                markup=False,
             )
-        else:
-            self.app.notify(f"Indexed again: {message.summary}", markup=False)
+            self.entry = None
+            self.query_one("#reading", EntryView).show_entry(None, self._unreadable())
+            return
+        if message.path:
+            self.app.forget_problems(message.path)
+        self.app.notify(f"Indexed again: {message.summary}", markup=False)
         self.reload()
         self.app.search_screen.search_now(new_question=False)
