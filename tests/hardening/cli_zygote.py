@@ -180,7 +180,8 @@ def _serve_one(conn: socket.socket, listener: socket.socket, memory_limit: int) 
 def serve(path: str, memory_limit: int) -> None:
     """The server's main loop: accept a connection, fork a waiter for it, reap waiters.
 
-    It ends when its stdin closes, that is when the test process that started it is gone."""
+    It ends when its stdin closes, that is when the test process that started it is gone
+    (a pytest-xdist worker ends without running atexit), and removes its folder."""
     import select
 
     _preload()
@@ -197,6 +198,9 @@ def serve(path: str, memory_limit: int) -> None:
             pass
         readable, _, _ = select.select([listener, sys.stdin], [], [], 5.0)
         if sys.stdin in readable and not os.read(sys.stdin.fileno(), 1):
+            import shutil
+
+            shutil.rmtree(os.path.dirname(path), ignore_errors=True)  # the socket and the log
             return
         if listener not in readable:
             continue
