@@ -8,6 +8,7 @@
   open one up to date.
 - `recheck_entry`: after a file was edited, check it again and index it, keeping the last
   good version searchable while the file has errors.
+- `init_knowledge_base`: a new knowledge base, ready for `validate`, `add`, `index` and the app.
 
 Nothing here prints or draws: results are plain dataclasses, and `problem_lines` /
 `summary_line` say them in the words both adapters show.
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from practicebase.duplicates import duplicate_warnings, is_duplicate_warning
 from practicebase.entry import Entry, Problem
+from practicebase.fsutil import create_file, fsync_dir
 from practicebase.index import (
     IndexBusy,
     IndexReport,
@@ -349,3 +351,107 @@ def editor_command(path: Path) -> list[str]:
     """The command that opens `path` in the user's editor ($VISUAL, $EDITOR, else vi)."""
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     return [*shlex.split(editor), str(path)]
+
+
+# --- a new knowledge base ----------------------------------------------------------------------
+
+INIT_VOCABULARY = """\
+# Local additions to the vocabulary (docs/entry-format.md, "Vocabularies").
+# Everything here is optional; a file of comments changes nothing. For example:
+#
+# extra_forces:
+#   - {id: jersey, name: States of Jersey Police, aliases: [SOJP]}
+# extra_themes:
+#   - {id: prisons-radicalisation, meaning: Radicalisation in prisons}
+# acronyms:
+#   SOJP: States of Jersey Police
+"""
+
+INIT_GITIGNORE = """\
+# The search index is a cache rebuilt from entries/ (`practicebase index`): never commit it.
+/index/
+# What an interrupted `practicebase add` can leave in entries/ (swept by the next add or index)
+.practicebase-tmp-*
+.practicebase-move-*
+"""
+
+INIT_CONTRIBUTING = """\
+# Contributing a practice entry
+
+Each entry is one file under `entries/<force>/`, describing one piece of Prevent practice:
+the problem, what you did, what happened, how you know, and who to ask.
+
+1. **Write** it from the template, with your force:
+   `practicebase new --force GMP --out school-liaison.md`, then replace every example
+   value (title, summary, contact, and the hint under each `##` section).
+2. **Check** it: `practicebase validate school-liaison.md --strict` lists every problem as
+   `file:line: error|warning: field: message`; fix them until it says 0 errors, 0 warnings.
+3. **Add** it: `practicebase add school-liaison.md` files it as
+   `entries/<force>/<id>.md`, refuses an unedited template or an id already taken, and warns
+   when it looks like an entry already here (update that one instead).
+4. **Submit** it: commit the new file under `entries/` and open a pull request (or send the
+   file to the knowledge base's editors). Never include anything above OFFICIAL-SENSITIVE.
+
+`practicebase` with no command opens the app to search what other forces have done.
+"""
+
+INIT_ENTRIES_README = """\
+# Entries
+
+One practice entry per file, filed by `practicebase add` as `<force>/<id>.md` (or `.yaml`).
+See ../CONTRIBUTING.md. This README is not an entry.
+"""
+
+
+@dataclass
+class InitReport:
+    """What `init_knowledge_base` made, and what was there already."""
+
+    root: Path
+    created: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+class NotEmpty(Exception):
+    """The folder has other files in it and is not a knowledge base."""
+
+
+def init_knowledge_base(root: Path) -> InitReport:
+    """Make a knowledge base at `root`: `entries/`, a commented `vocabulary.yaml`, a
+    `.gitignore` keeping `index/` out, and a CONTRIBUTING note. A folder that already is a
+    knowledge base gets only what it lacks (nothing is written over); any other non-empty
+    folder is refused with `NotEmpty`."""
+    root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise NotEmpty(f"{root} is not a folder")
+    is_kb = (root / "entries").is_dir()
+    if root.is_dir() and not is_kb:
+        others = sorted(p.name for p in root.iterdir())
+        if others:
+            shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+            raise NotEmpty(
+                f"{root} is not empty ({shown}) and is not a knowledge base (no entries/); "
+                "choose a new or empty folder"
+            )
+    report = InitReport(root)
+    root.mkdir(parents=True, exist_ok=True)
+    if is_kb:
+        report.kept.append("entries/")
+    else:
+        (root / "entries").mkdir()
+        fsync_dir(root)
+        report.created.append("entries/")
+    files = {
+        "vocabulary.yaml": INIT_VOCABULARY,
+        ".gitignore": INIT_GITIGNORE,
+        "CONTRIBUTING.md": INIT_CONTRIBUTING,
+        "entries/README.md": INIT_ENTRIES_README,
+    }
+    for name, text in files.items():
+        try:
+            create_file(root / name, text.encode("utf-8"))
+        except FileExistsError:
+            report.kept.append(name)
+        else:
+            report.created.append(name)
+    return report

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from practicebase import __version__
 from practicebase.sanitize import clean_line
 
-COMMANDS = ("tui", "validate", "add", "new", "index", "search", "show", "report", "export")
+COMMANDS = ("tui", "init", "validate", "add", "new", "index", "search", "show", "report", "export")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
