@@ -141,6 +141,23 @@ def test_an_entry_that_becomes_invalid_leaves_the_index(kb, write_entry: WriteEn
     assert ids(kb) == []
 
 
+def test_keep_last_good_keeps_an_invalid_edit_out_and_the_last_good_version_in(
+    kb, write_entry: WriteEntry
+):
+    path = write_entry("good-practice", body="Triage of referrals.")
+    update_index(kb)
+    good = path.read_text(encoding="utf-8")
+    path.write_text("---\ntitle: only a title\n---\n", encoding="utf-8")
+    report = update_index(kb, keep_last_good=True)
+    assert report.problems and report.removed == 0
+    assert report.kept == ["entries/west-yorkshire/good-practice.md"]
+    assert ids(kb) == ["good-practice"]
+    path.write_text(good.replace("Triage of referrals.", "Triage desk."), encoding="utf-8")
+    report = update_index(kb, keep_last_good=True)
+    assert (report.changed, report.kept, report.problems) == (1, [], [])
+    assert ids(kb) == ["good-practice"]
+
+
 def test_duplicate_id_in_a_second_file_is_refused(kb, write_entry: WriteEntry):
     write_entry("same-id", body="First file.")
     update_index(kb)
