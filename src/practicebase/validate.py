@@ -41,7 +41,7 @@ from practicebase.parse import (
     read_entry_bytes,
 )
 from practicebase.template import placeholders
-from practicebase.vocabulary import Term, Vocabulary
+from practicebase.vocabulary import RECOMMENDATION_ID, Term, Vocabulary
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 ID_MIN, ID_MAX = 3, 80
@@ -55,7 +55,7 @@ PHONE = re.compile(r"\+?[0-9][0-9 ()\-]{4,29}")
 EMAIL = re.compile(
     r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+"
 )
-RECOMMENDATION = re.compile(r"[A-Z][A-Z0-9]*-[0-9]{4}-R[0-9]+")
+RECOMMENDATION = RECOMMENDATION_ID
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 LINK_SCHEMES = ("http", "https", "mailto")
 MAX_UNKNOWN_REPORTED = 20
@@ -580,15 +580,38 @@ class _Checker:
         for index, text in self.strings("recommendations", values):
             upper = text.upper()
             if not RECOMMENDATION.fullmatch(upper):
+                short = self.vocabulary.resolve_recommendation(text)
+                hint = f"; did you mean `{short}`?" if short else ""
                 self.error(
                     f"recommendations[{index}]",
-                    f"{_q(text)} is not a recommendation id like `CT4-2020-R4`",
+                    f"{_q(text)} is not a recommendation id like `CT4-2020-R4`{hint}",
                     "recommendations",
                     index,
                 )
-            elif upper not in found:
+                continue
+            self.known_recommendation(upper, index)
+            if upper not in found:
                 found.append(upper)
         return tuple(found)
+
+    def known_recommendation(self, rec_id: str, index: int) -> None:
+        """A warning (an error with --strict) for a well-formed id the vocabulary does not
+        list: a typo, or a recommendation the knowledge base's vocabulary.yaml should add."""
+        known = self.vocabulary.recommendation_ids()
+        if not known or rec_id in known:
+            return
+        series = rec_id.rsplit("-R", 1)[0]
+        same = [k for k in known if k.rsplit("-R", 1)[0] == series]
+        if same:
+            hint = f"; {series} has {same[0]} to {same[-1]}" if len(same) > 1 else ""
+        else:
+            hint = _suggest(self.vocabulary.nearest(rec_id, known))
+        self.warning(
+            f"recommendations[{index}]",
+            f"unknown recommendation {_q(rec_id)}{hint} (a knowledge base can add it in "
+            "vocabulary.yaml: `extra_recommendations:`)",
+            self.raw.line("recommendations", index),
+        )
 
     def classification(self, value: Any) -> str:
         text = self.text("classification", value)

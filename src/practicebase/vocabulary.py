@@ -1,4 +1,5 @@
-"""Controlled vocabularies: forces, themes, audiences, partners, ideologies, and search words.
+"""Controlled vocabularies: forces, themes, audiences, partners, ideologies, inspection
+recommendations, and search words.
 
 Loaded from `data/vocabulary.yaml` in the package; a knowledge base may extend or override
 any list with its own `vocabulary.yaml` at the root.
@@ -47,6 +48,31 @@ class Term:
 
 
 @dataclass(frozen=True)
+class Recommendation:
+    """An inspection recommendation entries can link to, e.g. `CT4-2020-R4`.
+
+    `provisional` labels are the packaged ones, whose wording (and which number each has) is
+    not confirmed; a knowledge base's vocabulary.yaml can give the exact wording.
+    """
+
+    id: str
+    label: str = ""
+    provisional: bool = False
+
+    @property
+    def shown_label(self) -> str:
+        """The label as reports show it: provisional ones say so."""
+        if not self.label:
+            return ""
+        return f"{self.label} (provisional)" if self.provisional else self.label
+
+
+# The shape of a recommendation id (checked in upper case): series, year, number.
+RECOMMENDATION_ID = re.compile(r"[A-Z][A-Z0-9]*-[0-9]{4}-R[0-9]+")
+_SHORT_RECOMMENDATION = re.compile(r"R[0-9]+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     """Every list an entry is checked against, plus the data search uses to widen queries."""
 
@@ -62,6 +88,31 @@ class Vocabulary:
     acronyms: dict[str, str] = field(default_factory=dict)
     synonyms: tuple[tuple[str, ...], ...] = ()
     spelling_variants: dict[str, str] = field(default_factory=dict)
+    recommendations: tuple[Recommendation, ...] = ()
+
+    def recommendation_ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.recommendations)
+
+    def recommendation(self, rec_id: str) -> Recommendation | None:
+        """The recommendation with this id (any case), else None."""
+        upper = rec_id.upper()
+        return next((r for r in self.recommendations if r.id == upper), None)
+
+    def resolve_recommendation(self, text: str) -> str | None:
+        """The id for `CT4-2020-R4` or the short form `R4` (any case), else None.
+
+        A short form names the first listed recommendation with that number (the packaged
+        list has one series, so `R4` is `CT4-2020-R4`).
+        """
+        upper = "".join(text.split()).upper()
+        if upper in self.recommendation_ids():
+            return upper
+        if _SHORT_RECOMMENDATION.fullmatch(upper):
+            number = int(upper[1:])
+            for rec in self.recommendations:
+                if int(rec.id.rsplit("-R", 1)[1]) == number:
+                    return rec.id
+        return None
 
     def force_by_id(self, force_id: str) -> Force | None:
         return self._forces_by_id.get(force_id)
@@ -128,7 +179,9 @@ def load_vocabulary(root: Path | None = None) -> Vocabulary:
 
     In the override file, each top-level list replaces the packaged one unless its key is
     prefixed with `extra_` (e.g. `extra_forces:`), which appends to it; `acronyms` and
-    `spelling_variants` mappings are merged; `synonyms` groups are appended.
+    `spelling_variants` mappings are merged; `synonyms` groups are appended. A
+    recommendation listed again (by id) replaces the earlier one in place, so
+    `extra_recommendations:` can give the exact wording of a packaged label.
     """
     data = copy.deepcopy(_packaged_data())
     if root is not None:
@@ -195,7 +248,7 @@ def _local_problem(key: str, value: object) -> str | None:
         ):
             return "must be a list of lists of words"
         return None
-    if name not in ("forces", *_TERM_LISTS, *_PLAIN_LISTS):
+    if name not in ("forces", "recommendations", *_TERM_LISTS, *_PLAIN_LISTS):
         return "is not a vocabulary list (see docs/entry-format.md, Vocabularies)"
     if not isinstance(value, list):
         return "must be a list"
@@ -216,6 +269,8 @@ def _item_problem(name: str, item: object) -> str | None:
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
             return "`aliases:` must be a list of names"
         return _id_problem(item.get("id"), _SLUG)
+    if name == "recommendations":
+        return _recommendation_problem(item)
     if name in _TERM_LISTS:
         if isinstance(item, dict):
             meaning = item.get("meaning")
@@ -228,6 +283,23 @@ def _item_problem(name: str, item: object) -> str | None:
             return "SECRET and TOP SECRET can never be allowed"
         return _id_problem(item, _UPPER_SLUG)
     return _id_problem(item, _SLUG)
+
+
+RECOMMENDATION_LABEL_MAX = 200
+
+
+def _recommendation_problem(item: object) -> str | None:
+    rec_id = item.get("id") if isinstance(item, dict) else item
+    if not isinstance(rec_id, str) or not RECOMMENDATION_ID.fullmatch(rec_id.upper()):
+        shown = f"`{_clip(rec_id)}`" if isinstance(rec_id, str) else "a missing or non-text id"
+        return f"{shown} is not a recommendation id like `CT4-2020-R4`"
+    if isinstance(item, dict):
+        label = item.get("label")
+        if label is not None and not isinstance(label, str):
+            return "`label:` must be text"
+        if isinstance(label, str) and ("\n" in label.strip() or len(label) > RECOMMENDATION_LABEL_MAX):
+            return f"`label:` must be one line of at most {RECOMMENDATION_LABEL_MAX} characters"
+    return None
 
 
 def _id_problem(value: object, pattern: re.Pattern[str]) -> str | None:
@@ -266,6 +338,15 @@ def _build(data: dict) -> Vocabulary:
         for key in _TERM_LISTS
     }
     plain = {key: tuple(str(v) for v in data.get(key) or ()) for key in _PLAIN_LISTS}
+    recommendations: dict[str, Recommendation] = {}
+    for item in data.get("recommendations") or ():
+        fields = item if isinstance(item, dict) else {"id": item}
+        rec = Recommendation(
+            str(fields["id"]).upper(),
+            " ".join(str(fields.get("label") or "").split()),
+            fields.get("provisional") is True,  # only the packaged file says so (YAML true)
+        )
+        recommendations[rec.id] = rec
     return Vocabulary(
         forces=forces,
         **terms,
@@ -275,4 +356,5 @@ def _build(data: dict) -> Vocabulary:
         spelling_variants={
             str(k): str(v) for k, v in (data.get("spelling_variants") or {}).items()
         },
+        recommendations=tuple(recommendations.values()),
     )
