@@ -44,6 +44,24 @@ from practicebase.vocabulary import Vocabulary
 EXPORT_FORMAT = "practicebase-export"
 EXPORT_VERSION = 1
 SENSITIVE = "OFFICIAL-SENSITIVE"
+SENSITIVE_NOTICE = (
+    "OFFICIAL-SENSITIVE: share only with people who need to know, and handle under your "
+    "organisation's rules for this marking. Do not forward outside policing and its "
+    "statutory partners."
+)
+
+# How stage and outcome ids read to people (the app shows the same words).
+STAGE_LABELS = {
+    "untested": "untested",
+    "evaluated-locally": "evaluated locally",
+    "independently-evaluated": "independently evaluated",
+}
+OUTCOME_LABELS = {
+    "worked": "worked",
+    "promising": "promising",
+    "new-innovative": "new / innovative",
+    "didnt-work": "didn't work",
+}
 
 CSV_COLUMNS = (
     "id",
@@ -77,6 +95,28 @@ CSV_COLUMNS = (
 LIST_SEPARATOR = "; "
 LINK_SEPARATOR = " ; "
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def stage_label(stage: str) -> str:
+    """`evaluated-locally` as "evaluated locally"; an id from a local vocabulary as itself."""
+    return STAGE_LABELS.get(stage, stage)
+
+
+def outcome_label(outcome: str | None) -> str:
+    """`didnt-work` as "didn't work"; no outcome as "no outcome yet"."""
+    if not outcome:
+        return "no outcome yet"
+    return OUTCOME_LABELS.get(outcome, outcome)
+
+
+def sensitive_banner(classifications: Iterable[str]) -> str:
+    """The plain-text marking for the top (and bottom) of an output holding these entries'
+    classifications: two lines for OFFICIAL-SENSITIVE, else "" (OFFICIAL needs no banner).
+    The first line is the marking alone, so it stands out and is easy to grep for."""
+    if SENSITIVE not in set(classifications):
+        return ""
+    handling = SENSITIVE_NOTICE.removeprefix(f"{SENSITIVE}: ")
+    return f"{SENSITIVE}\n{handling[:1].upper()}{handling[1:]}"
 
 
 class ExportError(Exception):

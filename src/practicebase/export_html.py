@@ -21,6 +21,7 @@ from pathlib import Path
 from practicebase.entry import Entry
 from practicebase.export import (
     SENSITIVE,
+    SENSITIVE_NOTICE,
     OutputInTheWay,
     describe_file_type,
     write_text_file,
@@ -34,12 +35,6 @@ PAGES_DIR = "practice"
 INDEX_PAGE = "index.html"
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-SENSITIVE_NOTICE = (
-    "OFFICIAL-SENSITIVE: share only with people who need to know, and handle under your "
-    "organisation's rules for this marking. Do not forward outside policing and its "
-    "statutory partners."
-)
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 0 auto; padding: 1rem;

@@ -67,7 +67,10 @@ def entry_json(entry: Entry, kb: KnowledgeBase) -> dict[str, Any]:
 
 
 def render(entry: Entry, vocabulary: Vocabulary) -> str:
-    """The entry as readable text: a title, aligned details, the summary, then the body."""
+    """The entry as readable text: a title, aligned details, the summary, then the body.
+    An OFFICIAL-SENSITIVE entry starts with its marking and a handling notice, and ends with
+    the marking again, as a marked document does."""
+    from practicebase.export import sensitive_banner
     from practicebase.sanitize import clean_line
 
     def line(label: str, value: str | None) -> str | None:
@@ -106,7 +109,12 @@ def render(entry: Entry, vocabulary: Vocabulary) -> str:
     if entry.links:
         parts += ["", "Links", "-----"]
         parts += [f"- {clean_line(k.title)}: {clean_line(k.url)}" for k in entry.links]
-    return "\n".join(parts).rstrip() + "\n"
+    banner = sensitive_banner([entry.classification])
+    text = "\n".join(parts).rstrip() + "\n"
+    if banner:
+        marking = banner.splitlines()[0]
+        text = f"{banner}\n\n{text}\n{marking}"
+    return text
 
 
 # Bounded, single-line patterns: a hostile body cannot make them backtrack for long.
