@@ -225,3 +225,85 @@ def load_entries(kb: KnowledgeBase) -> LoadedEntries:
         else:
             entries.append(loaded.entry)
     return LoadedEntries(entries, skipped)
+
+
+@dataclass(frozen=True)
+class RecommendationRow:
+    """The practice linked to one inspection recommendation."""
+
+    id: str
+    label: str  # as listed in the vocabulary, "" when not listed
+    provisional: bool  # a packaged label whose wording and number are not confirmed
+    in_vocabulary: bool  # False: an id entries use that the vocabulary does not list
+    entries: tuple[str, ...]  # entry ids, sorted
+    forces: dict[str, int]  # force id -> entries, in the vocabulary's force order
+    by_stage: dict[str, int]  # every stage, zero counts included
+    by_outcome: dict[str, int]  # every outcome and "(none)", zero counts included
+    forces_without: tuple[str, ...]  # the vocabulary's forces with no linked practice
+
+    @property
+    def shown_label(self) -> str:
+        if not self.in_vocabulary:
+            return "(not in the vocabulary)"
+        if not self.label:
+            return ""
+        return f"{self.label} (provisional)" if self.provisional else self.label
+
+
+@dataclass(frozen=True)
+class RecommendationsReport:
+    """Per recommendation: forces with practice, counts by stage and outcome, forces with none."""
+
+    rows: tuple[RecommendationRow, ...]
+    total: int  # valid entries
+    linked: int  # entries linked to at least one recommendation
+
+    @property
+    def any_provisional(self) -> bool:
+        return any(r.provisional and r.in_vocabulary for r in self.rows)
+
+
+def recommendations_report(
+    entries: Sequence[Entry], vocabulary: Vocabulary
+) -> RecommendationsReport:
+    """Every recommendation the vocabulary lists (in its order), then any other ids entries use
+    (alphabetically). A joint entry counts for each of its forces; stage and outcome counts
+    count entries."""
+    linked: dict[str, list[Entry]] = {r.id: [] for r in vocabulary.recommendations}
+    extra: dict[str, list[Entry]] = {}
+    for entry in entries:
+        for rec_id in dict.fromkeys(entry.recommendations):
+            (linked if rec_id in linked else extra).setdefault(rec_id, []).append(entry)
+    force_ids = [f.id for f in vocabulary.forces]
+    listed = {r.id: r for r in vocabulary.recommendations}
+    rows: list[RecommendationRow] = []
+    for rec_id, items in [*linked.items(), *sorted(extra.items())]:
+        rec = listed.get(rec_id)
+        by_force: dict[str, int] = {}
+        by_stage = dict.fromkeys(vocabulary.stages, 0)
+        by_outcome = dict.fromkeys((*vocabulary.outcomes, NO_VALUE), 0)
+        for entry in items:
+            for force_id in dict.fromkeys(entry.forces):
+                by_force[force_id] = by_force.get(force_id, 0) + 1
+            by_stage[entry.stage] = by_stage.get(entry.stage, 0) + 1
+            outcome = entry.outcome or NO_VALUE
+            by_outcome[outcome] = by_outcome.get(outcome, 0) + 1
+        order = _vocabulary_order(force_ids, by_force)
+        rows.append(
+            RecommendationRow(
+                id=rec_id,
+                label=rec.label if rec else "",
+                provisional=rec.provisional if rec else False,
+                in_vocabulary=rec is not None,
+                entries=tuple(sorted(e.id for e in items)),
+                forces={f: by_force[f] for f in order},
+                by_stage=by_stage,
+                by_outcome=by_outcome,
+                forces_without=tuple(f for f in force_ids if f not in by_force),
+            )
+        )
+    return RecommendationsReport(
+        rows=tuple(rows),
+        total=len(entries),
+        linked=sum(1 for e in entries if e.recommendations),
+    )

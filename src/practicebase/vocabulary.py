@@ -297,7 +297,9 @@ def _recommendation_problem(item: object) -> str | None:
         label = item.get("label")
         if label is not None and not isinstance(label, str):
             return "`label:` must be text"
-        if isinstance(label, str) and ("\n" in label.strip() or len(label) > RECOMMENDATION_LABEL_MAX):
+        if isinstance(label, str) and (
+            "\n" in label.strip() or len(label) > RECOMMENDATION_LABEL_MAX
+        ):
             return f"`label:` must be one line of at most {RECOMMENDATION_LABEL_MAX} characters"
     return None
 

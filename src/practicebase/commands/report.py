@@ -1,4 +1,5 @@
-"""`practicebase report coverage|due|stats`: where practice is, what needs review, counts."""
+"""`practicebase report coverage|due|stats|recommendations`: where practice is, what needs
+review, counts, and the practice behind each inspection recommendation."""
 
 from __future__ import annotations
 
@@ -14,9 +15,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from practicebase.coverage import Coverage
     from practicebase.kb import KnowledgeBase
-    from practicebase.reports import DueItem, DueReport, LoadedEntries, Stats
+    from practicebase.reports import (
+        DueItem,
+        DueReport,
+        LoadedEntries,
+        RecommendationsReport,
+        Stats,
+    )
 
-HELP = "reports: coverage of themes by force, entries due for review, statistics"
+HELP = (
+    "reports: coverage of themes by force, entries due for review, statistics, "
+    "practice per inspection recommendation"
+)
 
 WIDTH = 80
 DEFAULT_WITHIN = 30
@@ -55,7 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "examples:\n"
         "  practicebase report coverage --min-forces 3\n"
         "  practicebase report due --within 14 --force GMP\n"
-        "  practicebase report stats --json\n\n"
+        "  practicebase report stats --json\n"
+        "  practicebase report recommendations --format csv > recommendations.csv\n\n"
         "Run `practicebase report REPORT --help` for each report's options."
     )
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -118,6 +129,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     stats.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+    recs = reports.add_parser(
+        "recommendations",
+        help="per inspection recommendation: forces with practice, stage, outcome, gaps",
+        description="For each recommendation of the 2020 inspection (CT4-2020-R1 ... R8, and "
+        "any your vocabulary.yaml adds), the forces with practice linked to it, the entries' "
+        "counts by stage and outcome, and the forces with none. The packaged labels are "
+        "provisional (the exact wording and numbering are not confirmed) and say so; a "
+        "knowledge base's vocabulary.yaml can give its own. A joint entry counts for each of "
+        "its forces. Search one with `practicebase search rec:R4`.",
+        epilog="examples:\n"
+        "  practicebase report recommendations\n"
+        "  practicebase report recommendations --format csv > recommendations.csv\n"
+        "  practicebase report recommendations --format json\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    recs.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="table (default), or csv/json with ids for scripts",
+    )
     stats.add_argument(
         "--today", type=_iso_date, metavar="YYYY-MM-DD", help="date for 'due' counts (testing)"
     )
@@ -131,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
         "coverage": _coverage,
         "due": _due,
         "stats": _stats,
+        "recommendations": _recommendations,
     }
     return handlers[args.report](args, kb)
 
@@ -435,3 +469,149 @@ def _counts_table(title: str, counts: dict[str, int]) -> list[str]:
     lines = [title]
     lines.extend(f"  {key:<{width}}{value:>6}" for key, value in counts.items())
     return lines
+
+
+# recommendations --------------------------------------------------------------------------
+
+
+def _recommendations(args: argparse.Namespace, kb: KnowledgeBase) -> int:
+    from practicebase.commands.common import out
+    from practicebase.reports import recommendations_report
+
+    report = recommendations_report(_load(kb).entries, kb.vocabulary)
+    if args.format == "json":
+        out(json.dumps(recommendations_json(report), indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        out(recommendations_csv(report).rstrip("\n"))
+    else:
+        out(recommendations_text(report))
+    return 0
+
+
+PROVISIONAL_NOTE = (
+    "Labels marked (provisional) are the packaged ones: the inspection's exact wording, and "
+    "which number each has, are not confirmed. A knowledge base's vocabulary.yaml can give "
+    "its own (docs/entry-format.md, Recommendations)."
+)
+
+
+def recommendations_json(report: RecommendationsReport) -> dict[str, object]:
+    """The documented JSON structure of `report recommendations --format json`."""
+    return {
+        "total_entries": report.total,
+        "linked_entries": report.linked,
+        "recommendations": [
+            {
+                "id": r.id,
+                "label": r.label,
+                "provisional": r.provisional,
+                "in_vocabulary": r.in_vocabulary,
+                "entries": list(r.entries),
+                "forces": r.forces,
+                "by_stage": r.by_stage,
+                "by_outcome": r.by_outcome,
+                "forces_without_practice": list(r.forces_without),
+            }
+            for r in report.rows
+        ],
+    }
+
+
+def recommendations_csv(report: RecommendationsReport) -> str:
+    """One row per recommendation id: label, provisional, entries, forces, the count for each
+    stage and outcome (`stage:ID`, `outcome:ID` columns), then `;`-separated ids of the
+    forces with practice, the entries and the forces with none."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    stages = list(report.rows[0].by_stage) if report.rows else []
+    outcomes = list(report.rows[0].by_outcome) if report.rows else []
+    writer.writerow(
+        [
+            "recommendation",
+            "label",
+            "provisional",
+            "in_vocabulary",
+            "entries",
+            "forces",
+            *(f"stage:{s}" for s in stages),
+            *(f"outcome:{o}" for o in outcomes),
+            "force_ids",
+            "entry_ids",
+            "forces_without_practice",
+        ]
+    )
+    for r in report.rows:
+        writer.writerow(
+            [
+                r.id,
+                _csv_text(r.label),
+                "yes" if r.provisional else "no",
+                "yes" if r.in_vocabulary else "no",
+                len(r.entries),
+                len(r.forces),
+                *(r.by_stage.get(s, 0) for s in stages),
+                *(r.by_outcome.get(o, 0) for o in outcomes),
+                ";".join(r.forces),
+                ";".join(r.entries),
+                ";".join(r.forces_without),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _csv_text(text: str) -> str:
+    """A label from a knowledge base's vocabulary, kept from running as a spreadsheet formula."""
+    return "'" + text if text.startswith(("=", "+", "-", "@")) else text
+
+
+def recommendations_text(report: RecommendationsReport) -> str:
+    from practicebase.sanitize import clean_line
+
+    if not report.rows:
+        return (
+            f"No recommendations: the vocabulary lists none and none of the {report.total} "
+            "entries links to one."
+        )
+    lines = textwrap.wrap(
+        f"Recommendations: {report.linked} of {report.total} entries are linked to at least "
+        "one; a joint entry counts for each of its forces.",
+        WIDTH,
+    )
+    if report.any_provisional:
+        lines.extend(textwrap.wrap(PROVISIONAL_NOTE, WIDTH))
+
+    def wrapped(text: str) -> list[str]:
+        return textwrap.wrap(
+            text, WIDTH, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False
+        )
+
+    for r in report.rows:
+        lines.append("")
+        lines.extend(
+            textwrap.wrap(
+                f"{r.id}  {clean_line(r.shown_label)}".rstrip(),
+                WIDTH,
+                subsequent_indent="    ",
+                break_on_hyphens=False,
+            )
+        )
+        n = len(r.entries)
+        if not n:
+            lines.append("  no practice linked yet")
+        else:
+            forces = ", ".join(f"{f} ({c})" for f, c in r.forces.items())
+            lines.extend(
+                wrapped(
+                    f"{n} {'entry' if n == 1 else 'entries'} from {len(r.forces)} "
+                    f"force{'' if len(r.forces) == 1 else 's'}: {forces}"
+                )
+            )
+            lines.extend(wrapped("stage: " + _counts_inline(r.by_stage)))
+            lines.extend(wrapped("outcome: " + _counts_inline(r.by_outcome)))
+        none = r.forces_without
+        lines.extend(wrapped(f"forces with none ({len(none)}): {', '.join(none) or 'none'}"))
+    return "\n".join(lines)
+
+
+def _counts_inline(counts: dict[str, int]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in counts.items())

@@ -266,7 +266,10 @@ class Compiler:
         """The stored id for a filter value (ids, names, aliases; close typos corrected)."""
         vocab = self.vocabulary
         value = " ".join(value.split())
-        if fieldname in ("tag", "recommendation"):
+        if fieldname == "recommendation":
+            # `rec:R4` is the listed recommendation numbered 4 (`CT4-2020-R4`), any case.
+            return (vocab.resolve_recommendation(value) or value).lower() or None
+        if fieldname == "tag":
             return value.lower() or None
         if fieldname == "force":
             found = vocab.resolve_force(value)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from practicebase.search.types import FACET_FIELDS
 
-# Only the classes a multi-valued keyword field stores ids in; classification is uppercase.
+# Keyword fields are indexed lower-case; classifications and recommendations read upper-case.
 _CLASSIFICATION_FIELD = "classification"
+_RECOMMENDATION_FIELD = "recommendation"
 
 
 class ReaderCache:
@@ -29,6 +30,8 @@ class ReaderCache:
                     value = btext.decode("utf-8")
                     if fieldname == _CLASSIFICATION_FIELD:
                         value = classifications.get(value, value.upper())
+                    elif fieldname == _RECOMMENDATION_FIELD:
+                        value = value.upper()  # ids are stored in capitals, indexed lower
                     ids = {d for d in reader.postings(fieldname, btext).all_ids() if d in live}
                     if ids:
                         sets[value] = ids

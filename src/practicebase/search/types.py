@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 SORTS = ("relevance", "reviewed", "title")
-FACET_FIELDS = ("force", "theme", "stage", "outcome", "status", "audience", "classification")
+FACET_FIELDS = (
+    "force",
+    "theme",
+    "stage",
+    "outcome",
+    "status",
+    "audience",
+    "classification",
+    "recommendation",
+)
 
 
 @dataclass(frozen=True)
