@@ -581,9 +581,10 @@ def recommendations_text(report: RecommendationsReport) -> str:
         lines.extend(textwrap.wrap(PROVISIONAL_NOTE, WIDTH))
 
     def wrapped(text: str) -> list[str]:
-        return textwrap.wrap(
+        lines = textwrap.wrap(
             text, WIDTH, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False
         )
+        return [line.replace(_KEEP, " ") for line in lines]
 
     for r in report.rows:
         lines.append("")
@@ -599,7 +600,7 @@ def recommendations_text(report: RecommendationsReport) -> str:
         if not n:
             lines.append("  no practice linked yet")
         else:
-            forces = ", ".join(f"{f} ({c})" for f, c in r.forces.items())
+            forces = ", ".join(f"{f}{_KEEP}({c})" for f, c in r.forces.items())
             lines.extend(
                 wrapped(
                     f"{n} {'entry' if n == 1 else 'entries'} from {len(r.forces)} "
@@ -611,6 +612,9 @@ def recommendations_text(report: RecommendationsReport) -> str:
         none = r.forces_without
         lines.extend(wrapped(f"forces with none ({len(none)}): {', '.join(none) or 'none'}"))
     return "\n".join(lines)
+
+
+_KEEP = "\u00a0"  # a space the wrapping keeps: "force (count)" stays on one line
 
 
 def _counts_inline(counts: dict[str, int]) -> str:
