@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from hashlib import sha1
 from pathlib import Path
@@ -24,6 +24,8 @@ from practicebase.export import (
     SENSITIVE_NOTICE,
     OutputInTheWay,
     describe_file_type,
+    outcome_label,
+    stage_label,
     write_text_file,
 )
 from practicebase.markdown_render import plain_html, render_html, safe_url
@@ -32,7 +34,10 @@ from practicebase.vocabulary import Vocabulary
 
 SITE_MARKER = ".practicebase-export"
 PAGES_DIR = "practice"
+FORCES_DIR = "forces"
+THEMES_DIR = "themes"
 INDEX_PAGE = "index.html"
+REVIEW_PAGE = "by-review-date.html"
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -43,12 +48,18 @@ body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 0 auto; pad
                   border: 2px solid #1b1b1b; padding: .2rem; margin: .5rem 0; }
 .classification.sensitive, .banner { background: #fde8e8; border-color: #a00; color: #600; }
 .banner { border: 2px solid #a00; padding: .5rem; margin: .5rem 0; }
-table.meta { border-collapse: collapse; margin: 1rem 0; }
-table.meta th { text-align: left; vertical-align: top; padding: .2rem 1rem .2rem 0; }
-table.meta td { padding: .2rem 0; }
+table { border-collapse: collapse; margin: 1rem 0; }
+th, td { border: 1px solid #8a8a8a; padding: .25rem .5rem; text-align: left;
+         vertical-align: top; }
+thead th { background: #eceff3; }
+tbody tr:nth-child(even) { background: #f7f8fa; }
+table.meta th { background: #eceff3; white-space: nowrap; }
+.body table { display: block; overflow-x: auto; }
+td.marking.sensitive { color: #600; background: #fde8e8; font-weight: bold; }
+ul.groups { columns: 2 18rem; }
 .due { color: #a00; font-weight: bold; }
 .count { color: #555; }
-nav a { margin-right: 1rem; }
+nav > * { margin-right: 1rem; }
 .body .notice { font-style: italic; color: #555; }
 .body pre.plain { white-space: pre-wrap; overflow-wrap: anywhere; }
 """
@@ -86,22 +97,49 @@ def _joined(values: Sequence[str]) -> str:
     return ", ".join(_esc(v) for v in values)
 
 
+def _theme_label(theme: str, vocabulary: Vocabulary) -> str:
+    """A theme's meaning from the vocabulary ("Channel panels"), else its id."""
+    for term in vocabulary.themes:
+        if term.id == theme:
+            return term.meaning or theme
+    return theme
+
+
+def _group_link(folder: str, key: str, label: str, *, up: str) -> str:
+    href = f"{up}{folder}/{page_name(key)}"
+    return f'<a href="{_esc(href)}">{_esc(label)}</a>'
+
+
 def entry_page(
     entry: Entry,
     vocabulary: Vocabulary,
     *,
-    exported_ids: set[str],
+    exported: Mapping[str, Entry],
     today: date,
 ) -> str:
-    """One entry's page: title, classification, metadata table, summary, rendered body."""
+    """One entry's page: title, classification, metadata table, summary, rendered body.
+    Forces and themes link to their listing pages, stage and outcome read as words, and a
+    related entry in the export is linked by its title (one left out shows only its id, so
+    a left-out OFFICIAL-SENSITIVE title never appears on another page)."""
     rows: list[tuple[str, str]] = [
         ("Id", _esc(entry.id)),
-        ("Force", _joined([vocabulary.force_name(f) for f in entry.forces])),
-        ("Themes", _joined(entry.themes)),
-        ("Stage", _esc(entry.stage)),
+        (
+            "Force",
+            ", ".join(
+                _group_link(FORCES_DIR, f, vocabulary.force_name(f), up="../") for f in entry.forces
+            ),
+        ),
+        (
+            "Themes",
+            ", ".join(
+                _group_link(THEMES_DIR, t, _theme_label(t, vocabulary), up="../")
+                for t in entry.themes
+            ),
+        ),
+        ("Stage", _esc(stage_label(entry.stage))),
     ]
     if entry.outcome:
-        rows.append(("Outcome", _esc(entry.outcome)))
+        rows.append(("Outcome", _esc(outcome_label(entry.outcome))))
     rows.append(("Status", _esc(entry.status)))
     if entry.started:
         rows.append(("Started", _esc(entry.started.isoformat())))
@@ -124,9 +162,9 @@ def entry_page(
     if entry.sms_level is not None:
         rows.append(("Scientific Methods Scale", _esc(entry.sms_level)))
     if entry.related:
-        rows.append(("Related", ", ".join(_entry_ref(r, exported_ids) for r in entry.related)))
+        rows.append(("Related", "<br>".join(_entry_ref(r, exported) for r in entry.related)))
     if entry.supersedes:
-        rows.append(("Supersedes", _entry_ref(entry.supersedes, exported_ids)))
+        rows.append(("Supersedes", _entry_ref(entry.supersedes, exported)))
     if entry.links:
         rows.append(("Links", "<br>".join(_link(link.title, link.url) for link in entry.links)))
     table = "\n".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows)
@@ -170,36 +208,54 @@ def _link(title: str, url: str) -> str:
     return f'<a href="{_esc(safe)}" rel="noopener noreferrer">{_esc(title)}</a>'
 
 
-def _entry_ref(entry_id: str, exported_ids: set[str]) -> str:
-    if entry_id in exported_ids:
-        return f'<a href="{_esc(page_name(entry_id))}">{_esc(entry_id)}</a>'
-    return _esc(entry_id)
+def _entry_ref(entry_id: str, exported: Mapping[str, Entry]) -> str:
+    """A related entry: its title linked to its page when exported, else its id as text."""
+    entry = exported.get(entry_id)
+    if entry is None:
+        return _esc(entry_id)
+    marking = f" [{_esc(entry.classification)}]" if entry.is_sensitive else ""
+    return f'<a href="{_esc(page_name(entry.id))}">{_esc(entry.title)}</a>{marking}'
 
 
-def index_page(
-    entries: Sequence[Entry],
-    vocabulary: Vocabulary,
-    *,
-    sensitive_left_out: int,
-    query: str | None,
-) -> str:
-    """The index: entries grouped by theme and by force, with counts, and all entries."""
-    any_sensitive = any(e.is_sensitive for e in entries)
-    classification = SENSITIVE if any_sensitive else "OFFICIAL"
-    theme_meaning = {t.id: t.meaning for t in vocabulary.themes}
+TABLE_COLUMNS = ("Title", "Forces", "Stage", "Outcome", "Review date", "Marking")
 
-    def link(entry: Entry) -> str:
-        marking = f" [{_esc(entry.classification)}]" if entry.is_sensitive else ""
-        href = f"{PAGES_DIR}/{page_name(entry.id)}"
-        return f'<li><a href="{_esc(href)}">{_esc(entry.title)}</a>{marking}</li>'
 
-    def section(key: str, title: str, members: list[Entry]) -> str:
-        items = "\n".join(link(e) for e in sorted(members, key=lambda e: e.title.casefold()))
-        return (
-            f'<h3 id="{_esc(key)}">{title} <span class="count">({len(members)})</span></h3>\n'
-            f"<ul>\n{items}\n</ul>"
+def entries_table(entries: Sequence[Entry], vocabulary: Vocabulary, *, up: str, today: date) -> str:
+    """The entries as a table (title, forces, stage, outcome, review date, marking), in the
+    order given; `up` is the way from the page to the site's root ("" or "../")."""
+    head = "".join(f'<th scope="col">{name}</th>' for name in TABLE_COLUMNS)
+    rows = []
+    for entry in entries:
+        href = f"{up}{PAGES_DIR}/{page_name(entry.id)}"
+        forces = ", ".join(
+            _group_link(FORCES_DIR, f, vocabulary.force_name(f), up=up) for f in entry.forces
         )
+        review = _esc(entry.review_due.isoformat())
+        if entry.is_due(today):
+            review += ' <span class="due">(due)</span>'
+        marking_class = "marking sensitive" if entry.is_sensitive else "marking"
+        rows.append(
+            f'<tr><td><a href="{_esc(href)}">{_esc(entry.title)}</a></td>'
+            f"<td>{forces}</td>"
+            f"<td>{_esc(stage_label(entry.stage))}</td>"
+            f"<td>{_esc(outcome_label(entry.outcome))}</td>"
+            f"<td>{review}</td>"
+            f'<td class="{marking_class}">{_esc(entry.classification)}</td></tr>'
+        )
+    body = "\n".join(rows)
+    return (
+        f'<table class="entries">\n<thead><tr>{head}</tr></thead>\n'
+        f"<tbody>\n{body}\n</tbody>\n</table>"
+    )
 
+
+def _by_title(entries: Sequence[Entry]) -> list[Entry]:
+    return sorted(entries, key=lambda e: (e.title.casefold(), e.id))
+
+
+def _groups(entries: Sequence[Entry], vocabulary: Vocabulary) -> tuple[dict, dict]:
+    """Entries by force and by theme, in the order the index lists them: forces by name,
+    themes in the vocabulary's order (unknown ones after it, by id)."""
     by_theme: dict[str, list[Entry]] = {}
     by_force: dict[str, list[Entry]] = {}
     for entry in entries:
@@ -210,17 +266,52 @@ def index_page(
     theme_order = [t for t in vocabulary.theme_ids() if t in by_theme]
     theme_order += sorted(set(by_theme) - set(theme_order))
     force_order = sorted(by_force, key=lambda f: vocabulary.force_name(f).casefold())
-    theme_sections = "\n".join(
-        section(
-            f"theme-{t}",
-            _esc(theme_meaning.get(t) or t) + f" <code>{_esc(t)}</code>",
-            by_theme[t],
+    return (
+        {f: by_force[f] for f in force_order},
+        {t: by_theme[t] for t in theme_order},
+    )
+
+
+def _marking_of(entries: Sequence[Entry]) -> tuple[str, bool]:
+    sensitive = any(e.is_sensitive for e in entries)
+    return (SENSITIVE if sensitive else "OFFICIAL"), sensitive
+
+
+def _sort_nav(up: str, current: str, *, groups: bool = False) -> str:
+    """Links between the orderings of the whole list: the index (by title), by review date,
+    and (on the index) its lists of the pages per force and per theme."""
+    choices = ((INDEX_PAGE, "All practice, by title"), (REVIEW_PAGE, "by review date"))
+    links = [
+        f"<strong>{label}</strong>" if name == current else f'<a href="{up}{name}">{label}</a>'
+        for name, label in choices
+    ]
+    if groups:
+        links += ['<a href="#by-force">by force</a>', '<a href="#by-theme">by theme</a>']
+    return "<nav>" + "".join(links) + "</nav>"
+
+
+def index_page(
+    entries: Sequence[Entry],
+    vocabulary: Vocabulary,
+    *,
+    sensitive_left_out: int,
+    query: str | None,
+    today: date | None = None,
+) -> str:
+    """The index: links to a page per force and per theme (with counts), then every entry
+    in a table sorted by title. No scripts: each other ordering is a page of its own."""
+    today = today or date.today()
+    classification, any_sensitive = _marking_of(entries)
+    by_force, by_theme = _groups(entries, vocabulary)
+
+    def group_list(folder: str, groups: dict[str, list[Entry]], label) -> str:  # noqa: ANN001
+        items = "\n".join(
+            f"<li>{_group_link(folder, key, label(key), up='')} "
+            f'<span class="count">({len(members)})</span></li>'
+            for key, members in groups.items()
         )
-        for t in theme_order
-    )
-    force_sections = "\n".join(
-        section(f"force-{f}", _esc(vocabulary.force_name(f)), by_force[f]) for f in force_order
-    )
+        return f'<ul class="groups">\n{items}\n</ul>'
+
     notes = [f"{len(entries)} entries."]
     if query:
         notes.append(f"Only entries matching the search {_esc(query)!s}.")
@@ -231,11 +322,35 @@ def index_page(
     content = (
         "<h1>Prevent practice</h1>\n"
         f"<p>{' '.join(notes)}</p>\n"
-        '<nav><a href="#by-theme">By theme</a><a href="#by-force">By force</a></nav>\n'
-        f'<h2 id="by-theme">By theme</h2>\n{theme_sections}\n'
-        f'<h2 id="by-force">By force</h2>\n{force_sections}'
+        f"{_sort_nav('', INDEX_PAGE, groups=True)}\n"
+        '<h2 id="all">All practice, by title</h2>\n'
+        f"{entries_table(_by_title(entries), vocabulary, up='', today=today)}\n"
+        '<h2 id="by-force">By force</h2>\n'
+        f"{group_list(FORCES_DIR, by_force, vocabulary.force_name)}\n"
+        '<h2 id="by-theme">By theme</h2>\n'
+        f"{group_list(THEMES_DIR, by_theme, lambda t: _theme_label(t, vocabulary))}"
     )
     return _page("Prevent practice", classification, content, sensitive=any_sensitive)
+
+
+def listing_page(
+    heading: str,
+    entries: Sequence[Entry],
+    vocabulary: Vocabulary,
+    *,
+    up: str,
+    today: date,
+    current: str = "",
+) -> str:
+    """A page listing some entries in a table, in the order given, marked like its entries."""
+    classification, sensitive = _marking_of(entries)
+    content = (
+        f"{_sort_nav(up, current)}\n"
+        f"<h1>{_esc(heading)}</h1>\n"
+        f"<p>{len(entries)} {'entry' if len(entries) == 1 else 'entries'}.</p>\n"
+        f"{entries_table(entries, vocabulary, up=up, today=today)}"
+    )
+    return _page(heading, classification, content, sensitive=sensitive)
 
 
 def write_site(
@@ -269,32 +384,57 @@ def write_site(
             f"{out_dir} is not empty and was not made by `practicebase export`; "
             "choose a new or empty folder"
         )
-    pages_dir = out_dir / PAGES_DIR
-    for inside in (pages_dir, out_dir / INDEX_PAGE):
+    folders = [out_dir / d for d in (PAGES_DIR, FORCES_DIR, THEMES_DIR)]
+    for inside in (*folders, out_dir / INDEX_PAGE, out_dir / REVIEW_PAGE):
         if inside.is_symlink():
             raise OutputInTheWay(
                 f"{out_dir} holds symbolic links ({inside.name}); choose a new or empty folder"
             )
-    exported_ids = {e.id for e in entries}
-    written: set[str] = set()
+    exported = {e.id: e for e in entries}
+    written: dict[str, set[str]] = {d: set() for d in (PAGES_DIR, FORCES_DIR, THEMES_DIR)}
+
+    def write(folder: str, name: str, page: str) -> None:
+        write_text_file(out_dir / folder / name, page)
+        written[folder].add(name)
+
     for entry in entries:
-        name = page_name(entry.id)
         try:
-            page = entry_page(entry, vocabulary, exported_ids=exported_ids, today=today)
+            page = entry_page(entry, vocabulary, exported=exported, today=today)
         except Exception as exc:  # noqa: BLE001 - one entry must never stop the export
             page = plain_entry_page(entry, exc)
-        write_text_file(pages_dir / name, page)
-        written.add(name)
-    index = index_page(entries, vocabulary, sensitive_left_out=sensitive_left_out, query=query)
+        write(PAGES_DIR, page_name(entry.id), page)
+    by_force, by_theme = _groups(entries, vocabulary)
+    for force, members in by_force.items():
+        heading = f"Practice of {vocabulary.force_name(force)}"
+        page = listing_page(heading, _by_title(members), vocabulary, up="../", today=today)
+        write(FORCES_DIR, page_name(force), page)
+    for theme, members in by_theme.items():
+        heading = f"Practice on {_theme_label(theme, vocabulary)}"
+        page = listing_page(heading, _by_title(members), vocabulary, up="../", today=today)
+        write(THEMES_DIR, page_name(theme), page)
+    by_review = sorted(entries, key=lambda e: (e.review_due, e.title.casefold(), e.id))
+    review = listing_page(
+        "All practice, by review date",
+        by_review,
+        vocabulary,
+        up="",
+        today=today,
+        current=REVIEW_PAGE,
+    )
+    write_text_file(out_dir / REVIEW_PAGE, review)
+    index = index_page(
+        entries, vocabulary, sensitive_left_out=sensitive_left_out, query=query, today=today
+    )
     write_text_file(out_dir / INDEX_PAGE, index)
-    if pages_dir.is_dir():
-        for stale in pages_dir.glob("*.html"):
-            if stale.name not in written and _is_regular(stale):
-                stale.unlink()
+    for folder, names in written.items():
+        if (out_dir / folder).is_dir():
+            for stale in (out_dir / folder).glob("*.html"):
+                if stale.name not in names and _is_regular(stale):
+                    stale.unlink()
     write_text_file(
         out_dir / SITE_MARKER, "Made by `practicebase export --format html`; safe to replace.\n"
     )
-    return len(written) + 1
+    return sum(len(names) for names in written.values()) + 2
 
 
 def _is_regular(path: Path) -> bool:

@@ -145,7 +145,7 @@ def test_html_site_is_safe_complete_and_marked(tmp_path, sample_entries, vocabul
     selection = select_entries(sample_entries)
     out = tmp_path / "site"
     pages = write_site(out, selection.entries, vocabulary, sensitive_left_out=1, today=TODAY)
-    assert pages == 3
+    assert pages == len(list(out.rglob("*.html"))) == 10  # 2 entries, 3 forces, 3 themes
     index = parse_page(out / "index.html")
     assert_safe(index)
     linked = {h for h in index.hrefs if h.startswith(PAGES_DIR + "/")}

@@ -14,12 +14,13 @@ HELP = "export entries as a static HTML site, JSON or CSV"
 
 DESCRIPTION = (
     "Export entries for people who do not use practicebase. html writes a folder (--out is "
-    "required): index.html grouping entries by theme and by force, and one page per entry; "
-    "it needs no scripts and loads nothing from the network. json and csv print to stdout "
-    "unless --out names a file. OFFICIAL-SENSITIVE entries are left out unless "
-    "--include-sensitive. Nothing is ever written into entries/ or index/, over an existing "
-    "file (unless --force), over a link or a device, or through a link. Exit status: 1 when "
-    "the --out path is in the way, 2 when it can never be used, 4 when writing fails."
+    "required): index.html, a table of every entry, pages per force, per theme and by review "
+    "date, and one page per entry; it needs no scripts and loads nothing from the network. "
+    "json and csv print to stdout unless --out names a file. OFFICIAL-SENSITIVE entries are "
+    "left out unless --include-sensitive. Nothing is ever written into entries/ or index/, "
+    "over an existing file (unless --force), over a link or a device, or through a link. Exit"
+    " status: 1 when the --out path is in the way, 2 when it can never be used, 4 when "
+    "writing fails."
 )
 
 
