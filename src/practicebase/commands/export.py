@@ -18,8 +18,8 @@ DESCRIPTION = (
     "date, and one page per entry; it needs no scripts and loads nothing from the network. "
     "json and csv print to stdout unless --out names a file. OFFICIAL-SENSITIVE entries are "
     "left out unless --include-sensitive. Nothing is ever written into entries/ or index/, "
-    "over an existing file (unless --force), over a link or a device, or through a link. Exit"
-    " status: 1 when the --out path is in the way, 2 when it can never be used, 4 when "
+    "over an existing file (unless --force), over a link or a device, or through a link. "
+    "Exit status: 1 when the --out path is in the way, 2 when it can never be used, 4 when "
     "writing fails."
 )
 
