@@ -3,7 +3,8 @@
 Run as a subprocess by test_content_reliability.py, so the process's peak resident memory
 (`ru_maxrss`) measures the app alone: `python tui_open_probe.py ROOT ID...`. For each id it
 pushes the entry screen, waits until the body is laid out and the screen painted, and records
-the seconds taken, whether the body was shown as plain text, and its notice; then it goes
+the seconds taken (wall and CPU: the process's own work, which other load on the machine
+does not inflate), whether the body was shown as plain text, and its notice; then it goes
 back. `rss_growth_mb` is how far the peak grew from just before the first entry was opened.
 """
 
@@ -50,6 +51,7 @@ async def probe(root: Path, entry_ids: list[str]) -> dict:
         before = peak_rss_mb()
         for entry_id in entry_ids:
             start = time.perf_counter()
+            cpu_start = time.process_time()
             app.open_entry(entry_id)
 
             def laid_out() -> bool:
@@ -66,11 +68,13 @@ async def probe(root: Path, entry_ids: list[str]) -> dict:
             await pilot.pause()
             picture = app.export_screenshot()  # lays out and paints what is on screen
             seconds = time.perf_counter() - start
+            cpu_seconds = time.process_time() - cpu_start
             plain = list(body.query(PlainBody))
             opened.append(
                 {
                     "id": entry_id,
                     "seconds": round(seconds, 3),
+                    "cpu_seconds": round(cpu_seconds, 3),
                     "plain": bool(plain),
                     "notice": plain[0].notice if plain else "",
                     "notice_on_screen": "Shown" in picture and "plain" in picture,
