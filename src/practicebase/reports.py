@@ -27,6 +27,7 @@ class DueItem:
     contact_role: str
     contact_email: str
     path: str
+    classification: str = "OFFICIAL"
 
     @property
     def overdue(self) -> bool:
@@ -94,6 +95,7 @@ def due_report(
                 contact_role=entry.contact.role,
                 contact_email=entry.contact.email,
                 path=str(entry.path) if entry.path is not None else "",
+                classification=entry.classification,
             )
         )
     items.sort(key=lambda item: (item.review_due, item.id))

@@ -51,3 +51,20 @@ def test_csv_marks_every_row_in_a_classification_column(capsys, write_entry, kb)
         "insider-aftercare": "OFFICIAL-SENSITIVE",
         "school-liaison": "OFFICIAL",
     }
+
+
+def test_search_and_report_due_mark_output_holding_a_sensitive_entry(capsys, write_entry, kb):
+    write_entry("insider-aftercare", classification="OFFICIAL-SENSITIVE")
+    write_entry("school-liaison")
+    root = str(kb.root)
+    status, out, _ = run_cli(capsys, "--root", root, "search", "practice")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0] == "OFFICIAL-SENSITIVE" and lines[-1] == "OFFICIAL-SENSITIVE"
+    status, out, _ = run_cli(capsys, "--root", root, "search", "liaison")
+    assert "school-liaison" in out and "OFFICIAL-SENSITIVE" not in out
+
+    status, out, _ = run_cli(capsys, "--root", root, "report", "due", "--today", "2099-01-01")
+    assert status == 1
+    lines = out.splitlines()
+    assert lines[0] == "OFFICIAL-SENSITIVE" and lines[-1] == "OFFICIAL-SENSITIVE"

@@ -368,6 +368,7 @@ def due_json(report: DueReport) -> dict[str, object]:
 
 
 def due_text(report: DueReport, kb: KnowledgeBase) -> str:
+    from practicebase.export import sensitive_banner
     from practicebase.sanitize import clean_line
 
     scope = f" for {report.force}" if report.force else ""
@@ -419,6 +420,9 @@ def due_text(report: DueReport, kb: KnowledgeBase) -> str:
                 lines.append(f"    joint with: {', '.join(joint)}")
     if ended:
         lines.extend(["", ended])
+    banner = sensitive_banner(i.classification for i in report.items)
+    if banner:  # the marking first and last, as on every output holding such an entry
+        lines = [banner, "", *lines, "", banner.splitlines()[0]]
     return "\n".join(lines)
 
 

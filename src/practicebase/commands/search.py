@@ -221,9 +221,13 @@ def count_line(result: SearchResult) -> str:
 
 
 def print_result(result: SearchResult, *, facets: bool, bold: bool) -> None:
+    from practicebase.export import sensitive_banner
     from practicebase.sanitize import clean_line
 
     request = result.request
+    banner = sensitive_banner(h.classification for h in result.hits)
+    if banner:  # the marking first and last, as on every output holding such an entry
+        out(f"{banner}\n")
     for typed, used in result.corrections:
         out(
             f"searched {clean_line(typed)!r} as: {', '.join(clean_line(u) for u in used)}",
@@ -257,3 +261,5 @@ def print_result(result: SearchResult, *, facets: bool, bold: bool) -> None:
             if counts:
                 values = ", ".join(f"{clean_line(v)} {n}" for v, n in counts)
                 out(f"{name}: {values}")
+    if banner:
+        out(f"\n{banner.splitlines()[0]}")
