@@ -244,9 +244,11 @@ class BulkScorer:
         if found is not None:
             return found
         parts = [self.term(field, text, fboost, idf_free=True) for field, text, fboost in fields]
-        tf_parts = _summed([p for p in parts if p])
-        weight = idf(len(tf_parts), self.searcher.doc_count_all()) * boost
-        found = {d: weight * v for d, v in tf_parts.items()}
+        parts = [p for p in parts if p]
+        # (the union of the fields' entries, counted in C before the sum is built)
+        matching = len(parts[0]) if len(parts) == 1 else len(set().union(*parts))
+        weight = idf(matching, self.searcher.doc_count_all()) * boost
+        found = _summed(parts, weight)
         if self._cached + len(found) > CACHE_POSTINGS:
             self._cache.clear()
             self._cached = 0
@@ -318,16 +320,21 @@ def _one_word_in_fields(q: Any) -> tuple[tuple[str, Any, float], ...] | None:
     return tuple((sub.fieldname, sub.text, sub.boost) for sub in subs)
 
 
-def _summed(parts: list[dict[int, float]]) -> dict[int, float]:
-    """docnum -> the sum of its scores in `parts`: a copy of the largest, the others added."""
+def _summed(parts: list[dict[int, float]], scale: float = 1.0) -> dict[int, float]:
+    """docnum -> `scale` times the sum of its scores in `parts`: the largest copied, the
+    others added."""
     if not parts:
         return {}
     parts.sort(key=len, reverse=True)
-    out = dict(parts[0])
+    out = dict(parts[0]) if scale == 1.0 else {d: v * scale for d, v in parts[0].items()}
     get = out.get
     for part in parts[1:]:
-        for docnum, score in part.items():
-            out[docnum] = get(docnum, 0.0) + score
+        if scale == 1.0:
+            for docnum, score in part.items():
+                out[docnum] = get(docnum, 0.0) + score
+        else:
+            for docnum, score in part.items():
+                out[docnum] = get(docnum, 0.0) + score * scale
     return out
 
 

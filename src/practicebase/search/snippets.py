@@ -60,18 +60,24 @@ class Snippets:
         """(start, end) of the words of `text` (its first `SCAN_CHARS`) the query searched."""
         if not self._terms or not text:
             return []
-        terms = self._terms
-        words = [
-            (m.start(), m.end(), self._stem(m.group()))
-            for m in WORD_PATTERN.finditer(text[:SCAN_CHARS])
-        ]
-        found = {(start, end) for start, end, term in words if term in terms}
+        terms, stems, term_of = self._terms, self._stems, self._stem
+        matches = WORD_PATTERN.finditer(text[:SCAN_CHARS])
+        if not self._sequences:  # the common case: one dictionary lookup per word
+            found = []
+            for m in matches:
+                word = m.group()
+                term = stems.get(word) or term_of(word)
+                if term in terms:
+                    found.append(m.span())
+            return found
+        words = [(m.start(), m.end(), term_of(m.group())) for m in matches]
+        spans = {(start, end) for start, end, term in words if term in terms}
         for seq in self._sequences:
             n = len(seq)
             for i in range(len(words) - n + 1):
                 if words[i][2] == seq[0] and tuple(w[2] for w in words[i : i + n]) == seq:
-                    found.add((words[i][0], words[i + n - 1][1]))
-        return sorted(found)
+                    spans.add((words[i][0], words[i + n - 1][1]))
+        return sorted(spans)
 
     def for_doc(self, stored: dict[str, Any]) -> tuple[str, tuple[tuple[int, int], ...]]:
         for fieldname in ("body", "summary"):
