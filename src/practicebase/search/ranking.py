@@ -105,28 +105,31 @@ def rank(scorer: BulkScorer, units: Sequence[Unit], total: int) -> tuple[dict[in
             allowed = set().union(*required)
     weights = [unit.count * idf(len(scores), total) for unit, scores in scored]
     whole = sum(weights) or 1.0
-    # docnum -> [BM25 part, covered idf]: one dictionary lookup per posting.
-    acc: dict[int, list[float]] = {}
-    get = acc.get
+    # docnum -> BM25 part, and docnum -> covered idf: floats only, which the garbage
+    # collector does not track (a list per entry made broad queries pay for collections).
+    bm25: dict[int, float] = {}
+    covered: dict[int, float] = {}
     for (unit, scores), weight in zip(scored, weights, strict=True):
         count = unit.count
         if allowed is not None and unit.optional:
             items = [(d, s) for d, s in scores.items() if d in allowed]
         else:
             items = scores.items()
-        for docnum, score in items:
-            found = get(docnum)
-            if found is None:
-                acc[docnum] = [count * score, weight]
-            else:
-                found[0] += count * score
-                found[1] += weight
+        get_score, get_cover = bm25.get, covered.get
+        if count == 1:
+            for docnum, score in items:
+                bm25[docnum] = get_score(docnum, 0.0) + score
+                covered[docnum] = get_cover(docnum, 0.0) + weight
+        else:
+            for docnum, score in items:
+                bm25[docnum] = get_score(docnum, 0.0) + count * score
+                covered[docnum] = get_cover(docnum, 0.0) + weight
     power = COVERAGE_POWER
     if power == 1.0:
         scale = 1.0 / whole
-        scores = {d: s * c * scale for d, (s, c) in acc.items()}
+        scores = {d: s * covered[d] * scale for d, s in bm25.items()}
     else:
-        scores = {d: s * (c / whole) ** power for d, (s, c) in acc.items()}
+        scores = {d: s * (covered[d] / whole) ** power for d, s in bm25.items()}
     return scores, allowed is not None
 
 
