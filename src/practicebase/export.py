@@ -39,7 +39,7 @@ from pathlib import Path
 from practicebase.entry import Entry
 from practicebase.fsutil import atomic_write, create_file
 from practicebase.kb import KnowledgeBase
-from practicebase.vocabulary import Vocabulary
+from practicebase.vocabulary import OUTCOME_LABELS, STAGE_LABELS, Vocabulary
 
 EXPORT_FORMAT = "practicebase-export"
 EXPORT_VERSION = 1
@@ -49,19 +49,6 @@ SENSITIVE_NOTICE = (
     "organisation's rules for this marking. Do not forward outside policing and its "
     "statutory partners."
 )
-
-# How stage and outcome ids read to people (the app shows the same words).
-STAGE_LABELS = {
-    "untested": "untested",
-    "evaluated-locally": "evaluated locally",
-    "independently-evaluated": "independently evaluated",
-}
-OUTCOME_LABELS = {
-    "worked": "worked",
-    "promising": "promising",
-    "new-innovative": "new / innovative",
-    "didnt-work": "didn't work",
-}
 
 CSV_COLUMNS = (
     "id",

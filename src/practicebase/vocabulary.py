@@ -26,6 +26,20 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 
+# How stage and outcome ids read to people (the app, the exports and reports).
+STAGE_LABELS = {
+    "untested": "untested",
+    "evaluated-locally": "evaluated locally",
+    "independently-evaluated": "independently evaluated",
+}
+OUTCOME_LABELS = {
+    "worked": "worked",
+    "promising": "promising",
+    "new-innovative": "new / innovative",
+    "didnt-work": "didn't work",
+}
+
+
 class VocabularyError(Exception):
     """A vocabulary file could not be read; the message names the file and the problem."""
 

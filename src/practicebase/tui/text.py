@@ -12,20 +12,10 @@ from collections.abc import Iterable, Sequence
 from rich.text import Text
 
 from practicebase.sanitize import clean_line, clean_text
+from practicebase.vocabulary import OUTCOME_LABELS, STAGE_LABELS
 
 SENSITIVE = "OFFICIAL-SENSITIVE"
 
-STAGE_LABELS = {
-    "untested": "untested",
-    "evaluated-locally": "evaluated locally",
-    "independently-evaluated": "independently evaluated",
-}
-OUTCOME_LABELS = {
-    "worked": "worked",
-    "promising": "promising",
-    "new-innovative": "new / innovative",
-    "didnt-work": "didn't work",
-}
 STAGE_STYLES = {
     "untested": "bold magenta",
     "evaluated-locally": "bold cyan",
