@@ -309,3 +309,130 @@ def recommendations_report(
         total=len(entries),
         linked=sum(1 for e in entries if e.recommendations),
     )
+
+
+@dataclass(frozen=True)
+class ComparedEntry:
+    """An entry one of two compared forces has and the other is not part of."""
+
+    id: str
+    title: str
+    classification: str = "OFFICIAL"
+
+
+@dataclass(frozen=True)
+class ThemeComparison:
+    """One theme for two forces: each one's entry count, the entries only one has, joint ones.
+
+    Pairs are (first force, second force), in the order the forces were given.
+    """
+
+    theme: str
+    counts: tuple[int, int]
+    only: tuple[tuple[ComparedEntry, ...], tuple[ComparedEntry, ...]]
+    joint: tuple[str, ...]  # ids of entries both forces are part of
+
+
+@dataclass(frozen=True)
+class RecommendationComparison:
+    """One recommendation for two forces: how many of each one's entries are linked to it."""
+
+    id: str
+    shown_label: str  # the label with "(provisional)" when it is the packaged one
+    provisional: bool
+    counts: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ForceComparison:
+    """Two forces side by side: themes and recommendations each covers, counts, and the
+    entries only one has, by theme. Pairs follow the order the forces were given."""
+
+    forces: tuple[str, str]
+    totals: tuple[int, int]  # entries of each force (joint entries count for both)
+    joint: tuple[str, ...]  # ids of entries both forces are part of
+    themes: tuple[ThemeComparison, ...]  # every vocabulary theme, then others either uses
+    recommendations: tuple[RecommendationComparison, ...]
+
+    def themes_only(self, side: int) -> tuple[str, ...]:
+        """Themes force `side` (0 or 1) has entries on and the other has none on."""
+        return tuple(t.theme for t in self.themes if t.counts[side] and not t.counts[1 - side])
+
+    @property
+    def themes_both(self) -> tuple[str, ...]:
+        return tuple(t.theme for t in self.themes if all(t.counts))
+
+    @property
+    def themes_neither(self) -> tuple[str, ...]:
+        return tuple(t.theme for t in self.themes if not any(t.counts))
+
+    def recommendations_covered(self, side: int) -> tuple[str, ...]:
+        """Ids of the recommendations force `side` has linked practice for."""
+        return tuple(r.id for r in self.recommendations if r.counts[side])
+
+    def recommendations_only(self, side: int) -> tuple[str, ...]:
+        return tuple(
+            r.id for r in self.recommendations if r.counts[side] and not r.counts[1 - side]
+        )
+
+    @property
+    def any_provisional(self) -> bool:
+        return any(r.provisional for r in self.recommendations)
+
+    @property
+    def classifications(self) -> tuple[str, ...]:
+        """The classification of every entry listed by title, for the output's marking."""
+        return tuple(e.classification for t in self.themes for side in t.only for e in side)
+
+
+def compare_forces(
+    entries: Sequence[Entry], vocabulary: Vocabulary, first: str, second: str
+) -> ForceComparison:
+    """Compare the practice of force ids `first` and `second` (already resolved, different).
+
+    An entry counts for a force when the force is one of its forces, so a joint entry of both
+    counts for each and is never "only one has". Entries of neither force are ignored.
+    """
+    pair = (first, second)
+    mine = [e for e in entries if first in e.forces or second in e.forces]
+    theme_ids = list(vocabulary.theme_ids())
+    theme_ids += sorted({th for e in mine for th in e.themes} - set(theme_ids))
+    rec_ids = list(vocabulary.recommendation_ids())
+    rec_ids += sorted({r for e in mine for r in e.recommendations} - set(rec_ids))
+    themes: list[ThemeComparison] = []
+    for theme in theme_ids:
+        on_theme = [e for e in mine if theme in e.themes]
+        counts = tuple(sum(1 for e in on_theme if f in e.forces) for f in pair)
+        only = tuple(
+            tuple(
+                ComparedEntry(e.id, e.title, e.classification)
+                for e in sorted(on_theme, key=lambda e: e.id)
+                if f in e.forces and other not in e.forces
+            )
+            for f, other in (pair, pair[::-1])
+        )
+        joint = tuple(sorted(e.id for e in on_theme if first in e.forces and second in e.forces))
+        themes.append(ThemeComparison(theme, counts, only, joint))  # type: ignore[arg-type]
+    recommendations: list[RecommendationComparison] = []
+    for rec_id in rec_ids:
+        rec = vocabulary.recommendation(rec_id)
+        linked = [e for e in mine if rec_id in e.recommendations]
+        counts = tuple(sum(1 for e in linked if f in e.forces) for f in pair)
+        recommendations.append(
+            RecommendationComparison(
+                id=rec_id,
+                shown_label=rec.shown_label if rec else "(not in the vocabulary)",
+                provisional=bool(rec and rec.provisional),
+                counts=counts,  # type: ignore[arg-type]
+            )
+        )
+    return ForceComparison(
+        forces=pair,
+        totals=(
+            sum(1 for e in mine if first in e.forces),
+            sum(1 for e in mine if second in e.forces),
+        ),
+        joint=tuple(sorted(e.id for e in mine if first in e.forces and second in e.forces)),
+        themes=tuple(themes),
+        recommendations=tuple(recommendations),
+    )

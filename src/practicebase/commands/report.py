@@ -1,5 +1,6 @@
-"""`practicebase report coverage|due|stats|recommendations`: where practice is, what needs
-review, counts, and the practice behind each inspection recommendation."""
+"""`practicebase report coverage|due|stats|recommendations|compare`: where practice is, what
+needs review, counts, the practice behind each inspection recommendation, two forces side by
+side."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from practicebase.reports import (
         DueItem,
         DueReport,
+        ForceComparison,
         LoadedEntries,
         RecommendationsReport,
         Stats,
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
 HELP = (
     "reports: coverage of themes by force, entries due for review, statistics, "
-    "practice per inspection recommendation"
+    "practice per inspection recommendation, two forces compared"
 )
 
 WIDTH = 80
@@ -66,7 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "  practicebase report coverage --min-forces 3\n"
         "  practicebase report due --within 14 --force GMP\n"
         "  practicebase report stats --json\n"
-        "  practicebase report recommendations --format csv > recommendations.csv\n\n"
+        "  practicebase report recommendations --format csv > recommendations.csv\n"
+        "  practicebase report compare GMP kent\n\n"
         "Run `practicebase report REPORT --help` for each report's options."
     )
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -155,6 +158,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--today", type=_iso_date, metavar="YYYY-MM-DD", help="date for 'due' counts (testing)"
     )
 
+    compare = reports.add_parser(
+        "compare",
+        help="two forces side by side: themes, recommendations, entries only one has",
+        description="Put two forces side by side: the themes each has practice on and the "
+        "other has none on, the inspection recommendations each has practice for, entry counts "
+        "per theme for both, and, by theme, the entries only one of them has. A joint entry "
+        "of both counts for each and is never 'only one has'. Forces are given by id, name or "
+        "alias.",
+        epilog="examples:\n"
+        "  practicebase report compare GMP kent\n"
+        '  practicebase report compare "West Midlands Police" west-yorkshire --format csv\n'
+        "  practicebase report compare merseyside btp --format json\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    compare.add_argument("first", metavar="FORCE", help="a force id, name or alias")
+    compare.add_argument("second", metavar="FORCE", help="another force to compare it with")
+    compare.add_argument(
+        "--format",
+        choices=("text", "csv", "json"),
+        default="text",
+        help="text (default), or csv/json with ids for scripts",
+    )
+
 
 def run(args: argparse.Namespace) -> int:
     from practicebase.commands.common import knowledge_base
@@ -165,6 +191,7 @@ def run(args: argparse.Namespace) -> int:
         "due": _due,
         "stats": _stats,
         "recommendations": _recommendations,
+        "compare": _compare,
     }
     return handlers[args.report](args, kb)
 
@@ -306,6 +333,18 @@ def _fit(text: str, width: int) -> str:
     return f"{text:<{width}}" if len(text) <= width else text[: width - 1] + "~"
 
 
+def _force_id(kb: KnowledgeBase, text: str) -> str:
+    """The force id for an id, name or alias; a usage error with did-you-mean otherwise."""
+    from practicebase.commands.common import CommandError
+
+    force = kb.vocabulary.resolve_force(text)
+    if force is None:
+        near = kb.vocabulary.nearest_force(text)
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        raise CommandError(f"unknown force {text!r}{hint}")
+    return force
+
+
 # due --------------------------------------------------------------------------------------
 
 
@@ -313,13 +352,7 @@ def _due(args: argparse.Namespace, kb: KnowledgeBase) -> int:
     from practicebase.commands.common import CommandError, out
     from practicebase.reports import due_report
 
-    force = None
-    if args.force:
-        force = kb.vocabulary.resolve_force(args.force)
-        if force is None:
-            near = kb.vocabulary.nearest_force(args.force)
-            hint = f" (did you mean {', '.join(near)}?)" if near else ""
-            raise CommandError(f"unknown force {args.force!r}{hint}")
+    force = _force_id(kb, args.force) if args.force else None
     today = args.today or date.today()
     try:
         report = due_report(
@@ -623,3 +656,175 @@ _KEEP = "\u00a0"  # a space the wrapping keeps: "force (count)" stays on one lin
 
 def _counts_inline(counts: dict[str, int]) -> str:
     return ", ".join(f"{key} {value}" for key, value in counts.items())
+
+
+# compare ----------------------------------------------------------------------------------
+
+
+def _compare(args: argparse.Namespace, kb: KnowledgeBase) -> int:
+    from practicebase.commands.common import CommandError, out
+    from practicebase.reports import compare_forces
+
+    first, second = _force_id(kb, args.first), _force_id(kb, args.second)
+    if first == second:
+        raise CommandError(
+            f"{args.first!r} and {args.second!r} are the same force ({first}): "
+            "name two different forces"
+        )
+    comparison = compare_forces(_load(kb).entries, kb.vocabulary, first, second)
+    if args.format == "json":
+        out(json.dumps(compare_json(comparison), indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        out(compare_csv(comparison).rstrip("\n"))
+    else:
+        out(compare_text(comparison, kb))
+    return 0
+
+
+def covered_by(counts: tuple[int, int], forces: tuple[str, str]) -> str:
+    """Which of two forces has entries: a force id, "both" or "neither"."""
+    if all(counts):
+        return "both"
+    if any(counts):
+        return forces[0] if counts[0] else forces[1]
+    return "neither"
+
+
+def compare_json(c: ForceComparison) -> dict[str, object]:
+    """The documented JSON structure of `report compare --format json` (ids, no titles)."""
+    a, b = c.forces
+
+    def pair(values: tuple) -> dict[str, object]:
+        return {a: values[0], b: values[1]}
+
+    return {
+        "forces": [a, b],
+        "entries": pair(c.totals),
+        "joint_entries": list(c.joint),
+        "themes_only": pair((list(c.themes_only(0)), list(c.themes_only(1)))),
+        "themes_both": list(c.themes_both),
+        "themes_neither": list(c.themes_neither),
+        "themes": [
+            {
+                "theme": t.theme,
+                "entries": pair(t.counts),
+                "only": pair(tuple([e.id for e in side] for side in t.only)),
+                "joint": list(t.joint),
+            }
+            for t in c.themes
+        ],
+        "recommendations": [
+            {
+                "id": r.id,
+                "label": r.shown_label,
+                "provisional": r.provisional,
+                "entries": pair(r.counts),
+            }
+            for r in c.recommendations
+        ],
+        "recommendations_only": pair(
+            (list(c.recommendations_only(0)), list(c.recommendations_only(1)))
+        ),
+    }
+
+
+def compare_csv(c: ForceComparison) -> str:
+    """One row per theme, then one per recommendation: `kind`, `id`, the two force ids, each
+    one's entry count, `covered_by` (a force id, both or neither) and, for themes, the
+    `;`-separated ids of the entries only the first, only the second, and both have."""
+    a, b = c.forces
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["kind", "id", "force_a", "force_b", "entries_a", "entries_b", "covered_by"]
+        + ["only_a", "only_b", "joint"]
+    )
+    for t in c.themes:
+        writer.writerow(
+            ["theme", t.theme, a, b, *t.counts, covered_by(t.counts, c.forces)]
+            + [";".join(e.id for e in side) for side in t.only]
+            + [";".join(t.joint)]
+        )
+    for r in c.recommendations:
+        writer.writerow(
+            ["recommendation", r.id, a, b, *r.counts, covered_by(r.counts, c.forces), "", "", ""]
+        )
+    return buffer.getvalue()
+
+
+def compare_text(c: ForceComparison, kb: KnowledgeBase) -> str:
+    """The comparison as 80-column text: gaps first, then counts, then the entries."""
+    from practicebase.export import sensitive_banner
+    from practicebase.sanitize import clean_line
+
+    a, b = c.forces
+    vocabulary = kb.vocabulary
+
+    def listing(title: str, items: tuple[str, ...]) -> list[str]:
+        return textwrap.wrap(
+            f"{title} ({len(items)}): {', '.join(items) or 'none'}",
+            WIDTH,
+            subsequent_indent="  ",
+            break_on_hyphens=False,
+        )
+
+    joint = len(c.joint)
+    lines = [
+        *textwrap.wrap(
+            f"{clean_line(vocabulary.force_name(a))} ({a}) and "
+            f"{clean_line(vocabulary.force_name(b))} ({b})",
+            WIDTH,
+        ),
+        f"{a}: {plural_entries(c.totals[0])}; {b}: {plural_entries(c.totals[1])}"
+        + (f"; {plural_entries(joint)} of both (counted for each)" if joint else ""),
+        "",
+        *listing(f"Themes only {a} covers", c.themes_only(0)),
+        *listing(f"Themes only {b} covers", c.themes_only(1)),
+        *listing("Themes both cover", c.themes_both),
+        *listing("Themes neither covers", c.themes_neither),
+    ]
+    width = max(len(a), len(b), 5) + 2
+    label_width = max(26, *(len(t.theme) + 2 for t in c.themes))
+    covered = [t for t in c.themes if any(t.counts)]
+    if covered:
+        lines += ["", f"{'Entries per theme':<{label_width}}{a:>{width}}{b:>{width}}"]
+        for t in covered:
+            counts = "".join(f"{n or '.'!s:>{width}}" for n in t.counts)
+            lines.append(f"  {t.theme:<{label_width - 2}}{counts}")
+    if c.recommendations:
+        lines += ["", f"{'Recommendations':<{label_width}}{a:>{width}}{b:>{width}}"]
+        for r in c.recommendations:
+            counts = "".join(f"{n or '.'!s:>{width}}" for n in r.counts)
+            lines.append(f"  {r.id:<{label_width - 2}}{counts}")
+            if r.shown_label:
+                lines.extend(textwrap.wrap(clean_line(r.shown_label), WIDTH, initial_indent="    "))
+        lines += [
+            *listing(f"Recommendations only {a} has practice for", c.recommendations_only(0)),
+            *listing(f"Recommendations only {b} has practice for", c.recommendations_only(1)),
+        ]
+        if c.any_provisional:
+            lines.extend(textwrap.wrap(PROVISIONAL_NOTE, WIDTH))
+    differing = [t for t in c.themes if any(t.only)]
+    lines += ["", "Entries only one of them has, by theme:" if differing else "No entries differ."]
+    for t in differing:
+        lines += ["", t.theme]
+        for force, side in zip(c.forces, t.only, strict=True):
+            lines.append(f"  {force} ({len(side)}){':' if side else ': none'}")
+            for e in side:
+                lines.extend(
+                    textwrap.wrap(
+                        f"{clean_line(e.id)}: {clean_line(e.title)}",
+                        WIDTH,
+                        initial_indent="    ",
+                        subsequent_indent="      ",
+                        break_on_hyphens=False,
+                    )
+                )
+    banner = sensitive_banner(c.classifications)
+    if banner:  # the marking first and last, as on every output holding such an entry
+        lines = [banner, "", *lines, "", banner.splitlines()[0]]
+    return "\n".join(lines)
+
+
+def plural_entries(n: int) -> str:
+    return f"{n} {'entry' if n == 1 else 'entries'}"
