@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from practicebase.kb import KnowledgeBase
     from practicebase.vocabulary import Vocabulary
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6  # 6: no character offsets in summary and body
 POINTER = "CURRENT"
 WORDS_FILE = "words.json"
 LOCK_NAME = "write.lock"
@@ -204,15 +204,16 @@ DATE_FIELDS = ("last_reviewed", "review_due", "started")
 
 
 def build_schema(vocabulary: Vocabulary):
-    """The Whoosh schema; `body` and `summary` keep character offsets for fast highlighting."""
+    """The Whoosh schema. Text fields keep positions (phrases) but no character offsets:
+    snippets are found at display time in the stored text of the hits shown."""
     from whoosh import columns, fields
 
     text = index_analyzer(vocabulary)
     spec: dict[str, Any] = {
         "id": fields.ID(stored=True, unique=True, sortable=True),
         "title": fields.TEXT(analyzer=text, stored=True),
-        "summary": fields.TEXT(analyzer=text, stored=True, chars=True),
-        "body": fields.TEXT(analyzer=text, stored=True, chars=True),
+        "summary": fields.TEXT(analyzer=text, stored=True),
+        "body": fields.TEXT(analyzer=text, stored=True),
         "meta": fields.TEXT(analyzer=text),
         "data": fields.STORED(),
         "title_sort": fields.COLUMN(columns.VarBytesColumn()),
@@ -847,8 +848,9 @@ def duplicate_id_problem(rel: str, entry_id: str, kept: str) -> Problem:
 
 
 def _load(path: Path, vocabulary: Vocabulary) -> tuple[Entry | None, list[Problem]]:
-
-    loaded = load_entry(path, vocabulary)
+    """The entry of one file and its errors; warnings are `validate`'s business, and the one
+    costly warning-only rule (the body's Markdown layout limits) is skipped."""
+    loaded = load_entry(path, vocabulary, layout_check=False)
     errors = [p for p in loaded.problems if p.is_error]
     if loaded.entry is None and not errors:
         errors = [Problem(str(path), None, "error", None, "could not be read as an entry")]

@@ -126,8 +126,14 @@ class LoadedEntry:
         return self.entry is not None
 
 
-def load_entry(path: Path, vocabulary: Vocabulary, *, strict: bool = False) -> LoadedEntry:
-    """Read, parse and check one entry file. Never raises for bad input."""
+def load_entry(
+    path: Path, vocabulary: Vocabulary, *, strict: bool = False, layout_check: bool = True
+) -> LoadedEntry:
+    """Read, parse and check one entry file. Never raises for bad input.
+
+    `layout_check=False` skips parsing the body as Markdown to check its layout limits: that
+    check only ever warns, and it is the costliest rule on long real pages, so the index
+    (which keeps errors only) leaves it out."""
     path = Path(path)
     try:
         data = read_entry_bytes(path, max_bytes=MAX_FILE_BYTES)
@@ -136,11 +142,18 @@ def load_entry(path: Path, vocabulary: Vocabulary, *, strict: bool = False) -> L
     if form_for(path) is None:
         message = "not an entry file name: it must end in .md, .yaml or .yml"
         return LoadedEntry(path, None, [Problem(str(path), None, "error", None, message)])
-    return load_entry_bytes(data, path=path, vocabulary=vocabulary, strict=strict)
+    return load_entry_bytes(
+        data, path=path, vocabulary=vocabulary, strict=strict, layout_check=layout_check
+    )
 
 
 def load_entry_bytes(
-    data: bytes, *, path: Path, vocabulary: Vocabulary, strict: bool = False
+    data: bytes,
+    *,
+    path: Path,
+    vocabulary: Vocabulary,
+    strict: bool = False,
+    layout_check: bool = True,
 ) -> LoadedEntry:
     """Check the bytes of an entry file already read (so `add` writes exactly what it checked)."""
     source = str(path)
@@ -153,7 +166,9 @@ def load_entry_bytes(
     except Exception as exc:  # noqa: BLE001 - a parser bug must still be a message, not a crash
         message = f"cannot read: unexpected {type(exc).__name__} while parsing"
         return _finish(path, None, [Problem(source, None, "error", None, message)], strict)
-    entry, problems = check_raw(raw, vocabulary, default_id=path.stem)
+    entry, problems = check_raw(
+        raw, vocabulary, default_id=path.stem, layout_check=layout_check or strict
+    )
     if entry is not None:
         entry = dataclasses.replace(entry, path=path)
     return _finish(path, entry, problems, strict)
@@ -222,10 +237,11 @@ def add_duplicate_id_problems(loaded: list[LoadedEntry]) -> None:
 
 
 def check_raw(
-    raw: RawEntry, vocabulary: Vocabulary, *, default_id: str
+    raw: RawEntry, vocabulary: Vocabulary, *, default_id: str, layout_check: bool = True
 ) -> tuple[Entry | None, list[Problem]]:
-    """Apply every field rule; returns the entry (None on any error) and all problems."""
-    checker = _Checker(raw, vocabulary)
+    """Apply every field rule; returns the entry (None on any error) and all problems
+    (without the body's Markdown layout warning when `layout_check` is False)."""
+    checker = _Checker(raw, vocabulary, layout_check=layout_check)
     try:
         entry = checker.run(default_id)
     except Exception as exc:  # noqa: BLE001 - a rule's bug must be a message, not a crash
@@ -238,9 +254,10 @@ def check_raw(
 class _Checker:
     """Holds one raw entry and the problems found while converting its fields."""
 
-    def __init__(self, raw: RawEntry, vocabulary: Vocabulary):
+    def __init__(self, raw: RawEntry, vocabulary: Vocabulary, *, layout_check: bool = True):
         self.raw = raw
         self.vocabulary = vocabulary
+        self.layout_check = layout_check
         self.problems: list[Problem] = list(raw.problems)
         self.failed_fields: set[str] = set()
 
@@ -312,7 +329,8 @@ class _Checker:
         links = self.links(f.get("links"))
         tags = self.tags(f.get("tags"))
         self.body_sections(stage)
-        self.body_markdown()
+        if self.layout_check:
+            self.body_markdown()
         email = contact.email if contact is not None else None
         for name, message in placeholders(title, summary, email, self.raw.body):
             line = self.raw.body_line if name == "body" else self.raw.line(*name.split("."))
