@@ -54,3 +54,62 @@ def test_python_dash_m_works() -> None:
     )
     assert result.returncode == 0
     assert "usage: practicebase" in result.stdout
+
+
+# What a `search` or `show` process must not import: the terminal app's libraries, the
+# Markdown parser (only validation and the app's views parse Markdown), and urllib.request
+# with http.client and email behind it (Whoosh's compat module asks for it; see
+# practicebase/__init__.py). `urllib.parse` stays: pathlib imports it.
+NOT_FOR_SEARCH_OR_SHOW = ("textual", "rich", "markdown_it", "markdown", "mdurl", "urllib.request")
+SAMPLE_ENTRIES = SRC.parents[1] / "entries"
+
+
+def _modules_after(root: Path, *argv: str) -> tuple[int, list[str]]:
+    """Run `practicebase --root ROOT ARGV` in a fresh interpreter; (status, unwanted modules)."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from practicebase.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    status = main({['--root', str(root), *argv]!r})\n"
+        f"unwanted = {NOT_FOR_SEARCH_OR_SHOW!r}\n"
+        "bad = sorted(m for m in sys.modules if m in unwanted or m.split('.')[0] in unwanted)\n"
+        "print(status, ','.join(bad))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    status, _, bad = result.stdout.strip().partition(" ")
+    return int(status), [m for m in bad.split(",") if m]
+
+
+def test_search_and_show_import_only_what_they_use(tmp_path: Path) -> None:
+    import shutil
+
+    from practicebase.index import rebuild_index
+    from practicebase.kb import KnowledgeBase
+
+    root = tmp_path / "kb"
+    shutil.copytree(SAMPLE_ENTRIES, root / "entries")
+    rebuild_index(KnowledgeBase(root))
+    some_id = sorted((root / "entries").glob("*/*.md"))[0].stem
+    for argv in (
+        ("search", "referrals", "--json", "--limit", "20"),
+        ("search", "referrals -online"),
+        ("show", some_id),
+    ):
+        status, bad = _modules_after(root, *argv)
+        assert status == 0, argv
+        assert bad == [], f"{' '.join(argv)} imported {bad}"
+
+
+def test_urllib_request_still_works_after_whoosh_loaded() -> None:
+    code = (
+        "import practicebase, whoosh.compat, sys\n"
+        "assert 'urllib.request' not in sys.modules\n"
+        "import urllib.request\n"
+        "print(callable(urllib.request.urlopen), whoosh.compat.urlretrieve.__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == ["True", "urlretrieve"]
