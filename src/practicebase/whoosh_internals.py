@@ -233,6 +233,22 @@ def _block_ids_weights(m: Any) -> tuple[Any, Any]:
                 elif isinstance(weights, float):
                     weights = (weights,) * n
                 return ids, weights
+    if m._data is None:
+        m._read_data()
+    data = m._data
+    n = m._blocklength
+    if isinstance(data, tuple) and len(data) == 3 and len(data[0]) == n:
+        # Whoosh's own decoding, without a generator step per posting (`delta_decode`, and
+        # `array("f", ...)` filled one weight at a time): the short uncompressed blocks of
+        # keyword fields are read this way.
+        ids, weights = data[0], data[1]
+        if not m._byteids:
+            ids = tuple(accumulate(ids))
+        if weights is None:
+            weights = (1.0,) * n
+        elif isinstance(weights, float):
+            weights = (weights,) * n
+        return ids, weights
     m._read_ids()
     m._read_weights()
     return m._ids, m._weights

@@ -87,7 +87,7 @@ def term_docnums(searcher: Any, field: str, text: Any) -> frozenset[int]:
     found: list[int] = []
     for sub, offset in segments(searcher):
         for ids, _weights in postings_blocks(sub.reader(), field, btext):
-            found.extend(i + offset for i in ids)
+            found.extend(ids if not offset else [i + offset for i in ids])
     return frozenset(found)
 
 

@@ -411,8 +411,7 @@ class PracticebaseApp(App[None]):
 
     def action_show_facets(self) -> None:
         self._back_to_search()
-        self.search_screen.add_class("-facets-open")
-        self.search_screen.query_one("#facets").focus()
+        self.search_screen.open_facets()
 
     def action_use_suggestion(self) -> None:
         self._back_to_search()

@@ -128,6 +128,8 @@ class SearchScreen(Screen[None]):
             filters=self.filters,
             sort=self.sort,
             limit=self.limit,
+            # Counted only while the filters are shown: opening them searches again.
+            with_facets=self.has_class("-facets-open"),
             as_you_type=self._exact_text != self.query_text,
         )
 
@@ -359,8 +361,16 @@ class SearchScreen(Screen[None]):
                 self.action_focus_search()
             self._preview_highlighted()
         else:
-            self.add_class("-facets-open")
-            facets.focus()
+            self.open_facets()
+
+    def open_facets(self) -> None:
+        """Show the filters and focus them; the results on screen were searched without
+        facet counts (they cost time on every key), so search again with them."""
+        self.add_class("-facets-open")
+        self.query_one(FacetPanel).focus()
+        shown = self.last_result
+        if shown is not None and not shown.request.with_facets:
+            self.search_now(new_question=False)
 
     def action_use_suggestion(self) -> None:
         suggestion = self.query_one(SuggestionLine).suggestion
