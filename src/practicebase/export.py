@@ -39,6 +39,8 @@ from pathlib import Path
 from practicebase.entry import Entry
 from practicebase.fsutil import atomic_write, create_file
 from practicebase.kb import KnowledgeBase
+from practicebase.markdown_render import escape_inline, markdown_body, safe_url
+from practicebase.sanitize import clean_line
 from practicebase.vocabulary import OUTCOME_LABELS, STAGE_LABELS, Vocabulary
 
 EXPORT_FORMAT = "practicebase-export"
@@ -369,3 +371,120 @@ def write_text_file(path: Path, text: str) -> None:
     replaced, never followed. For the pages of a site folder the export made."""
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, text.encode("utf-8"))
+
+
+# ---- sharing from the app: a summary to paste, one Markdown document --------------------------
+
+
+def evidence_text(entry: Entry) -> str:
+    """The entry's evidence in words: "evaluated locally, SMS level 3, outcome: worked"."""
+    parts = [stage_label(entry.stage)]
+    if entry.sms_level is not None:
+        parts.append(f"SMS level {entry.sms_level}")
+    parts.append(f"outcome: {outcome_label(entry.outcome)}")
+    return ", ".join(parts)
+
+
+def contact_text(entry: Entry) -> str:
+    """The contact on one line: role, name, email, phone (those given)."""
+    contact = entry.contact
+    return ", ".join(p for p in (contact.role, contact.name, contact.email, contact.phone) if p)
+
+
+def summary_text(entry: Entry, vocabulary: Vocabulary) -> str:
+    """An entry in four plain lines to paste into an email: title, forces (names), evidence
+    and contact; an OFFICIAL-SENSITIVE entry starts and ends with its marking, as `show` does.
+    Every line is sanitised."""
+    forces = ", ".join(vocabulary.force_name(f) for f in entry.forces)
+    lines = [
+        clean_line(entry.title),
+        f"Forces: {clean_line(forces)}",
+        f"Evidence: {clean_line(evidence_text(entry))}",
+        f"Contact: {clean_line(contact_text(entry))}",
+    ]
+    banner = sensitive_banner([entry.classification])
+    if banner:
+        lines = [*banner.splitlines(), "", *lines, "", *banner.splitlines()]
+    return "\n".join(lines)
+
+
+def _markdown_marking(entries: Sequence[Entry]) -> str:
+    """The document's marking as Markdown: OFFICIAL, or OFFICIAL-SENSITIVE and its handling."""
+    if any(e.is_sensitive for e in entries):
+        return f"**{SENSITIVE}**\n\n{escape_inline(SENSITIVE_NOTICE)}"
+    return "**OFFICIAL**"
+
+
+def _markdown_entry(number: int, entry: Entry, vocabulary: Vocabulary, today: date) -> str:
+    """One entry's section: its marking when OFFICIAL-SENSITIVE, title, facts, summary, body."""
+    e = escape_inline
+    lines: list[str] = []
+    if entry.is_sensitive:
+        lines += [f"**{SENSITIVE}**", ""]
+    lines += [f"## {number}. {e(entry.title)}", ""]
+    facts: list[tuple[str, str]] = [
+        ("Id", e(entry.id)),
+        ("Forces", e(", ".join(vocabulary.force_name(f) for f in entry.forces))),
+        ("Themes", e(", ".join(entry.themes))),
+        ("Evidence", e(evidence_text(entry))),
+        ("Status", e(entry.status)),
+        ("Last reviewed", entry.last_reviewed.isoformat()),
+        (
+            "Review due",
+            entry.review_due.isoformat() + (" (due for review)" if entry.is_due(today) else ""),
+        ),
+        ("Contact", e(contact_text(entry))),
+    ]
+    for label, values in (
+        ("Audience", entry.audience),
+        ("Partners", entry.partners),
+        ("Recommendations", entry.recommendations),
+    ):
+        if values:
+            facts.append((label, e(", ".join(values))))
+    if entry.related:
+        facts.append(("Related", e(", ".join(entry.related))))
+    facts.append(("Classification", e(entry.classification)))
+    lines += [f"- **{label}:** {value}" for label, value in facts]
+    for link in entry.links:
+        url = safe_url(link.url)
+        shown = f"<{url}>" if url else e(link.url)
+        lines.append(f"- **Link:** {e(link.title)}: {shown}")
+    lines += ["", f"**{e(entry.summary)}**", "", markdown_body(entry.body)]
+    return "\n".join(lines)
+
+
+def markdown_document(
+    entries: Sequence[Entry],
+    vocabulary: Vocabulary,
+    *,
+    heading: str,
+    notes: Sequence[str] = (),
+    today: date,
+) -> str:
+    """Entries, in the order given, as one Markdown document to share: the marking at the top
+    and the bottom (OFFICIAL-SENSITIVE with its handling notice when any entry is), a table of
+    contents, then one section per entry, each OFFICIAL-SENSITIVE one marked again.
+
+    Every value from an entry is sanitised and escaped (`escape_inline`), so it reads as
+    itself in any Markdown viewer; a body is passed on as written only when it is safe
+    (`markdown_body`), else as plain text.
+    """
+    e = escape_inline
+    marking = _markdown_marking(entries)
+    noun = "entry" if len(entries) == 1 else "entries"
+    intro = [f"{len(entries)} {noun}, saved {today.isoformat()}."] + [e(n) for n in notes]
+    top = [f"# {e(heading)}", "\n\n".join(intro)]
+    if entries:
+        rows = ["| # | Title | Forces | Evidence | Marking |", "|---|---|---|---|---|"]
+        for number, entry in enumerate(entries, 1):
+            forces = ", ".join(vocabulary.force_name(f) for f in entry.forces)
+            rows.append(
+                f"| {number} | {e(entry.title)} | {e(forces)} | {e(evidence_text(entry))} "
+                f"| {e(entry.classification)} |"
+            )
+        top.append("\n".join(rows))
+    sections = [marking, "\n\n".join(top)]
+    sections += [_markdown_entry(n, entry, vocabulary, today) for n, entry in enumerate(entries, 1)]
+    sections.append(marking)
+    return "\n\n---\n\n".join(sections) + "\n"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from hashlib import sha1
 from pathlib import Path
@@ -110,32 +110,21 @@ def _group_link(folder: str, key: str, label: str, *, up: str) -> str:
     return f'<a href="{_esc(href)}">{_esc(label)}</a>'
 
 
-def entry_page(
+def _meta_rows(
     entry: Entry,
     vocabulary: Vocabulary,
     *,
-    exported: Mapping[str, Entry],
     today: date,
-) -> str:
-    """One entry's page: title, classification, metadata table, summary, rendered body.
-    Forces and themes link to their listing pages, stage and outcome read as words, and a
-    related entry in the export is linked by its title (one left out shows only its id, so
-    a left-out OFFICIAL-SENSITIVE title never appears on another page)."""
+    force: Callable[[str], str],
+    theme: Callable[[str], str],
+    ref: Callable[[str], str],
+) -> list[tuple[str, str]]:
+    """An entry's metadata table rows (label, HTML); `force`, `theme` and `ref` give the HTML
+    of a force, a theme and a related entry's id (a link on a site, text in one document)."""
     rows: list[tuple[str, str]] = [
         ("Id", _esc(entry.id)),
-        (
-            "Force",
-            ", ".join(
-                _group_link(FORCES_DIR, f, vocabulary.force_name(f), up="../") for f in entry.forces
-            ),
-        ),
-        (
-            "Themes",
-            ", ".join(
-                _group_link(THEMES_DIR, t, _theme_label(t, vocabulary), up="../")
-                for t in entry.themes
-            ),
-        ),
+        ("Force", ", ".join(force(f) for f in entry.forces)),
+        ("Themes", ", ".join(theme(t) for t in entry.themes)),
         ("Stage", _esc(stage_label(entry.stage))),
     ]
     if entry.outcome:
@@ -162,11 +151,33 @@ def entry_page(
     if entry.sms_level is not None:
         rows.append(("Scientific Methods Scale", _esc(entry.sms_level)))
     if entry.related:
-        rows.append(("Related", "<br>".join(_entry_ref(r, exported) for r in entry.related)))
+        rows.append(("Related", "<br>".join(ref(r) for r in entry.related)))
     if entry.supersedes:
-        rows.append(("Supersedes", _entry_ref(entry.supersedes, exported)))
+        rows.append(("Supersedes", ref(entry.supersedes)))
     if entry.links:
         rows.append(("Links", "<br>".join(_link(link.title, link.url) for link in entry.links)))
+    return rows
+
+
+def entry_page(
+    entry: Entry,
+    vocabulary: Vocabulary,
+    *,
+    exported: Mapping[str, Entry],
+    today: date,
+) -> str:
+    """One entry's page: title, classification, metadata table, summary, rendered body.
+    Forces and themes link to their listing pages, stage and outcome read as words, and a
+    related entry in the export is linked by its title (one left out shows only its id, so
+    a left-out OFFICIAL-SENSITIVE title never appears on another page)."""
+    rows = _meta_rows(
+        entry,
+        vocabulary,
+        today=today,
+        force=lambda f: _group_link(FORCES_DIR, f, vocabulary.force_name(f), up="../"),
+        theme=lambda t: _group_link(THEMES_DIR, t, _theme_label(t, vocabulary), up="../"),
+        ref=lambda r: _entry_ref(r, exported),
+    )
     table = "\n".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows)
     content = (
         f'<nav><a href="../{INDEX_PAGE}">All practice</a></nav>\n'
@@ -443,3 +454,79 @@ def _is_regular(path: Path) -> bool:
         return stat.S_ISREG(path.lstat().st_mode)
     except OSError:
         return False
+
+
+# ---- one document to share from the app ---------------------------------------------------
+
+
+def _anchor(entry_id: str) -> str:
+    """The in-page id of an entry's section in a shared document."""
+    return "entry-" + page_name(entry_id).removesuffix(".html").removeprefix("entry-")
+
+
+def html_document(
+    entries: Sequence[Entry],
+    vocabulary: Vocabulary,
+    *,
+    heading: str,
+    notes: Sequence[str] = (),
+    today: date,
+) -> str:
+    """Entries, in the order given, as one self-contained HTML page to share: the marking at
+    the top and the bottom (as every exported page), a table of the entries linking to their
+    sections, then each entry as on its export page (OFFICIAL-SENSITIVE ones marked again),
+    with forces and themes as text and related entries linked within the page."""
+    classification, any_sensitive = _marking_of(entries)
+    shared = {entry.id: entry for entry in entries}
+
+    def ref(entry_id: str) -> str:
+        entry = shared.get(entry_id)
+        if entry is None:
+            return _esc(entry_id)
+        marking = f" [{_esc(entry.classification)}]" if entry.is_sensitive else ""
+        return f'<a href="#{_anchor(entry.id)}">{_esc(entry.title)}</a>{marking}'
+
+    head = "".join(f'<th scope="col">{name}</th>' for name in TABLE_COLUMNS)
+    rows = []
+    sections = []
+    for entry in entries:
+        forces = _joined([vocabulary.force_name(f) for f in entry.forces])
+        marking_class = "marking sensitive" if entry.is_sensitive else "marking"
+        review = _esc(entry.review_due.isoformat())
+        if entry.is_due(today):
+            review += ' <span class="due">(due)</span>'
+        rows.append(
+            f'<tr><td><a href="#{_anchor(entry.id)}">{_esc(entry.title)}</a></td>'
+            f"<td>{forces}</td><td>{_esc(stage_label(entry.stage))}</td>"
+            f"<td>{_esc(outcome_label(entry.outcome))}</td><td>{review}</td>"
+            f'<td class="{marking_class}">{_esc(entry.classification)}</td></tr>'
+        )
+        meta = _meta_rows(
+            entry,
+            vocabulary,
+            today=today,
+            force=lambda f: _esc(vocabulary.force_name(f)),
+            theme=lambda t: _esc(_theme_label(t, vocabulary)),
+            ref=ref,
+        )
+        table = "\n".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in meta)
+        marking = (
+            f'<div class="classification sensitive">{_esc(entry.classification)}</div>\n'
+            if entry.is_sensitive
+            else ""
+        )
+        sections.append(
+            f'<section id="{_anchor(entry.id)}">\n<hr>\n{marking}'
+            f"<h2>{_esc(entry.title)}</h2>\n"
+            f'<table class="meta">\n{table}\n</table>\n'
+            f'<p class="summary"><strong>{_esc(entry.summary)}</strong></p>\n'
+            f'<div class="body">\n{render_html(entry.body)}\n</div>\n</section>'
+        )
+    noun = "entry" if len(entries) == 1 else "entries"
+    intro = " ".join([f"{len(entries)} {noun}, saved {today.isoformat()}."] + list(notes))
+    content = (
+        f"<h1>{_esc(heading)}</h1>\n<p>{_esc(intro)}</p>\n"
+        f'<table class="entries">\n<thead><tr>{head}</tr></thead>\n'
+        f"<tbody>\n{chr(10).join(rows)}\n</tbody>\n</table>\n" + "\n".join(sections)
+    )
+    return _page(heading, classification, content, sensitive=any_sensitive)

@@ -1,4 +1,5 @@
-"""Entry bodies as Markdown within fixed limits, for the app's entry view and the HTML export.
+"""Entry bodies as Markdown within fixed limits, for the app's entry view, the HTML export and
+the Markdown documents the app saves.
 
 Any valid entry must open and export in bounded time and memory. Both renderers use
 markdown-it-py, which parses in linear time, and check a body against `LIMITS` before
@@ -11,6 +12,9 @@ out (a list item about 10 ms, a table cell 1.5 ms), within about two seconds.
 The HTML rendering escapes raw HTML (it is never passed through), keeps only http(s) and mailto
 links (other links are plain text), shows images as `[image: alt]` text, and replaces every
 unsafe character (`practicebase.sanitize`) after character references have been decoded.
+
+For a Markdown document to share, `escape_inline` makes an entry's value read as itself, and
+`markdown_body` passes a body on as written only when it is safe and within the limits.
 
 Core module: no Textual or Rich.
 """
@@ -347,3 +351,73 @@ def render_html(text: str, limits: Limits = LIMITS) -> str:
     except Exception as exc:  # noqa: BLE001 - a body that breaks the renderer is shown as text
         reason = f"Shown as plain text: it could not be laid out ({type(exc).__name__})."
         return plain_html(text, reason)
+
+
+# ---- Markdown to share ------------------------------------------------------------------------
+
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>!|~&])")
+_MARKDOWN_LINE_START = re.compile(r"^(\s*(?:\d+)?)([#+=.)-])")
+
+
+def escape_inline(text: str) -> str:
+    """`text` as one safe line of Markdown that reads as itself: the characters that start
+    links, images, HTML, code, emphasis, entities and table cells are backslash-escaped, and so
+    is a heading or list marker at its start, so a title never becomes markup."""
+    escaped = _MARKDOWN_INLINE.sub(r"\\\1", clean_line(text))
+    return _MARKDOWN_LINE_START.sub(r"\1\\\2", escaped)
+
+
+@lru_cache(maxsize=1)
+def _raw_html_parser() -> MarkdownIt:
+    """CommonMark as any Markdown viewer reads it: raw HTML recognised, and every link seen as
+    a link (markdown-it alone turns `javascript:` links into text; another viewer may not)."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+def _unsafe_markdown(tokens: Iterable[Token]) -> str | None:
+    """Why a body cannot be passed on as Markdown (raw HTML, an image, a link that is not
+    http(s) or mailto), or None."""
+    for token in tokens:
+        if token.type in ("html_block", "html_inline"):
+            return "it holds raw HTML"
+        if token.type == "image":
+            return "it holds an image"
+        if token.type == "link_open" and safe_url(str(token.attrGet("href") or "")) is None:
+            return "it holds a link that is not http, https or mailto"
+        if token.children:
+            reason = _unsafe_markdown(token.children)
+            if reason is not None:
+                return reason
+    return None
+
+
+def fenced(text: str) -> str:
+    """`text` as a fenced code block (plain text in any Markdown viewer), the fence longer than
+    any run of backticks inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text.rstrip(chr(10))}\n{fence}"
+
+
+def markdown_body(text: str, limits: Limits = LIMITS) -> str:
+    """A body as Markdown that is safe to share, sanitised, in bounded time.
+
+    A body within the limits, with no raw HTML, no images and only http(s)/mailto links, is
+    passed on as written (unsafe characters replaced). Any other body is plain text in a
+    fenced block under a notice saying why, as the HTML rendering does for a body over a limit.
+    """
+    try:
+        tokens, overflow = bounded_tokens(_raw_html_parser().parse, text, limits)
+        reason = str(overflow) if overflow is not None else _unsafe_markdown(tokens)
+    except Exception as exc:  # noqa: BLE001 - a body that breaks the parser is shown as text
+        reason = f"it could not be laid out ({type(exc).__name__})"
+    if reason is None:
+        return clean_text(normalise(text)).strip("\n")
+    excerpt, cut = plain_excerpt(text, limits)
+    more = "\n\n*(The rest of the body is left out.)*" if cut else ""
+    return f"*Shown as plain text: {escape_inline(reason)}.*\n\n{fenced(excerpt)}{more}"
