@@ -420,3 +420,7 @@ class PracticebaseApp(App[None]):
     def action_more_results(self) -> None:
         self._back_to_search()
         self.search_screen.action_more_results()
+
+    def action_save_results(self) -> None:
+        self._back_to_search()
+        self.search_screen.action_save_results()

@@ -182,3 +182,32 @@ class FacetToggled(Message):
         super().__init__()
         self.field = field
         self.value = value
+
+
+class ResultsGathered(Message, bubble=False):
+    """Every hit of the current search was read from its file, to be saved; `unreadable` is
+    how many could not be read (gone or broken since they were indexed)."""
+
+    def __init__(self, entries: list[Entry], unreadable: int, notes: list[str]) -> None:
+        super().__init__()
+        self.entries = entries
+        self.unreadable = unreadable
+        self.notes = notes
+
+
+class DocumentSaved(Message, bubble=False):
+    """Entries were written to `path` as one Markdown or HTML document."""
+
+    def __init__(self, path: str, count: int, sensitive: int) -> None:
+        super().__init__()
+        self.path = path
+        self.count = count
+        self.sensitive = sensitive
+
+
+class SaveFailed(Message, bubble=False):
+    """Entries could not be gathered or written; `reason` says why (nothing was written)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason

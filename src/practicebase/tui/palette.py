@@ -30,6 +30,12 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ),
     ("More results", "Show the next 20 results", "more_results", "search.more"),
     (
+        "Save results",
+        "Save every result of the search as a Markdown or HTML file, with its marking",
+        "save_results",
+        "search.save",
+    ),
+    (
         "Add entry from file",
         "Validate a file and add it to the knowledge base",
         "add_entry",
@@ -73,6 +79,18 @@ ENTRY_ACTIONS: tuple[tuple[str, str, str, str], ...] = (
         "Copy the contact's email address to the clipboard",
         "copy_email",
         "entry.copy-email",
+    ),
+    (
+        "Copy summary",
+        "Copy title, forces, evidence and contact as plain text",
+        "copy_summary",
+        "entry.copy-summary",
+    ),
+    (
+        "Save this entry",
+        "Save the entry as a Markdown or HTML file, with its marking",
+        "save_entry",
+        "entry.save",
     ),
     (
         "Open a link",

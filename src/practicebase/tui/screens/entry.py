@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from practicebase.entry import Entry, Problem
 from practicebase.tui import text as t
+from practicebase.tui.dialogs.save import ask_and_save
 from practicebase.tui.errors import describe
 from practicebase.tui.messages import EntryLoaded, EntryReindexed, SimilarFound
 from practicebase.tui.widgets.preview import EntryView
@@ -46,6 +47,8 @@ class EntryScreen(Screen[None]):
         Binding("i", "copy_id", "Copy id", id="entry.copy-id", show=False),
         Binding("p", "copy_path", "Copy path", id="entry.copy-path", show=False),
         Binding("m", "copy_email", "Copy email", id="entry.copy-email", show=False),
+        Binding("c", "copy_summary", "Copy summary", id="entry.copy-summary", show=False),
+        Binding("f4", "save_entry", "Save entry", id="entry.save", show=False),
         Binding("l", "links", "Links", id="entry.links"),
         Binding("s", "focus_similar", "Similar", id="entry.similar"),
         Binding("r", "focus_reading", "Read", id="entry.reading", show=False),
@@ -186,6 +189,27 @@ class EntryScreen(Screen[None]):
     def action_copy_email(self) -> None:
         if self.entry:
             self._copy(self.entry.contact.email, "contact email")
+
+    def action_copy_summary(self) -> None:
+        """Copy title, forces, evidence and contact as plain text (the core's words)."""
+        from practicebase.export import summary_text
+
+        if self.entry is not None:
+            self.app.copy_to_clipboard(summary_text(self.entry, self.app.kb.vocabulary))
+            self.app.notify("Copied a summary of the entry to the clipboard.", markup=False)
+
+    def action_save_entry(self) -> None:
+        """Save this entry as a Markdown or HTML file (asking first if OFFICIAL-SENSITIVE)."""
+        if self.entry is None:
+            self.app.notify("This entry could not be read, so it cannot be saved.", markup=False)
+            return
+        ask_and_save(
+            self.app,
+            [self.entry],
+            heading=self.entry.title,
+            default_stem=f"practicebase-{self.entry.id}",
+            saved=self.app.search_screen.document_saved,
+        )
 
     def _copy(self, value: str, what: str) -> None:
         self.app.copy_to_clipboard(t.line(value).plain)

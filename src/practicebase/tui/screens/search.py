@@ -16,11 +16,15 @@ from textual.widgets.option_list import Option
 
 from practicebase.query import last_word_prefix
 from practicebase.search import SORTS, SearchRequest, SearchResult
+from practicebase.tui.dialogs.save import ask_and_save, saved_text, shown_file
 from practicebase.tui.errors import describe
 from practicebase.tui.messages import (
+    DocumentSaved,
     EntryLoaded,
     FacetToggled,
     ResultsFetched,
+    ResultsGathered,
+    SaveFailed,
     SearchFailed,
 )
 from practicebase.tui.screens.help import current_keys
@@ -30,6 +34,7 @@ from practicebase.tui.widgets.results import MORE_ID, ResultsList
 from practicebase.tui.widgets.status import StatusLine, SuggestionLine
 
 if TYPE_CHECKING:
+    from practicebase.entry import Entry
     from practicebase.search import Searcher
     from practicebase.tui.app import PracticebaseApp
 
@@ -58,6 +63,7 @@ class SearchScreen(Screen[None]):
         Binding("ctrl+r", "clear_filters", "Clear filters", id="search.clear-filters", show=False),
         Binding("ctrl+y", "use_suggestion", "Use suggestion", id="search.suggestion", show=False),
         Binding("ctrl+l", "more_results", "More results", id="search.more", show=False),
+        Binding("f4", "save_results", "Save results", id="search.save", show=False),
         Binding("escape", "back", "Clear search, or back to it", id="search.back", show=False),
     ]
     """The footer shows only F2 and ctrl+s of these (with F1 and ctrl+q), so no key is ever
@@ -386,6 +392,99 @@ class SearchScreen(Screen[None]):
         if self.last_result and self.last_result.total > len(self.last_result.hits):
             self.limit += PAGE_SIZE
             self.search_now(new_question=False)
+
+    # ---- saving the results ----------------------------------------------------------------
+
+    def action_save_results(self) -> None:
+        """Save every hit of the current search (not only the rows paged in), in its order,
+        as a Markdown or HTML file: the entries are read in a worker, then the dialogs ask."""
+        result = self.last_result
+        searcher = self.app.searcher
+        if result is None or searcher is None or not result.total:
+            self.app.notify("No results to save.", markup=False)
+            return
+        self.query_one(StatusLine).show_text(
+            f"Reading {result.total} {'entry' if result.total == 1 else 'entries'} to save...",
+            "dim",
+        )
+        self.gather_results(searcher, result.request)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def gather_results(self, searcher: Searcher, request: SearchRequest) -> None:
+        """Read every hit of `request` from its file, in the order the search gives them."""
+        from dataclasses import replace
+
+        entries: list[Entry] = []
+        unreadable = 0
+        try:
+            offset = 0
+            while True:
+                page = replace(
+                    request, offset=offset, limit=200, with_facets=False, with_snippets=False
+                )
+                result = searcher.search(page)
+                for hit in result.hits:
+                    entry = searcher.entry(hit.id)
+                    if entry is None:
+                        unreadable += 1
+                    else:
+                        entries.append(entry)
+                offset += len(result.hits)
+                if not result.hits or offset >= result.total:
+                    break
+        except Exception as exc:  # shown in the status line, never as a traceback
+            self.post_message(SaveFailed(describe(exc)))
+            return
+        self.post_message(ResultsGathered(entries, unreadable, self._search_notes(request)))
+
+    @staticmethod
+    def _search_notes(request: SearchRequest) -> list[str]:
+        """What the saved results answer: the search, its filters and its sort."""
+        notes = [f"Search: {request.text}" if request.text.strip() else "Search: every entry"]
+        if request.filters:
+            notes.append("Filters: " + ", ".join(f"{f}:{v}" for f, v in request.filters))
+        notes.append(f"Sorted by {request.sort}.")
+        return notes
+
+    @on(ResultsGathered)
+    def _results_gathered(self, message: ResultsGathered) -> None:
+        self._show_last_result()
+        if message.unreadable:
+            self.app.notify(
+                f"{message.unreadable} of the results could not be read from their files and "
+                "are left out; rebuild the index (ctrl+b).",
+                severity="warning",
+                markup=False,
+            )
+        if not message.entries:
+            return
+        ask_and_save(
+            self.app,
+            message.entries,
+            heading="Prevent practice: search results",
+            default_stem=f"practicebase-results-{self.app.today.isoformat()}",
+            notes=message.notes,
+            saved=self.document_saved,
+        )
+
+    @on(SaveFailed)
+    def _save_failed(self, message: SaveFailed) -> None:
+        self._show_last_result()
+        self.app.notify(f"Not saved: {message.reason}", severity="error", markup=False)
+
+    def document_saved(self, message: DocumentSaved) -> None:
+        """A document was written (from this screen or an entry's): the status line says
+        where until the next search, and a notification says it on any screen."""
+        said = saved_text(message, shown_file(message.path))
+        self.query_one(StatusLine).show_text(said[:1].upper() + said[1:], "bold")
+        self.app.notify(said[:1].upper() + said[1:] + ".", markup=False)
+
+    def _show_last_result(self) -> None:
+        """Show the last results' count, sort and filters again (after a passing message)."""
+        if self.last_result is not None:
+            self.query_one(StatusLine).show_result(
+                self.last_result, self.app.kb.vocabulary, more_key=self._key("search.more")
+            )
 
     def action_back(self) -> None:
         """Escape: in the search box, clear it, and when it is empty move to the results;
