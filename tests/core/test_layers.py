@@ -14,7 +14,8 @@ rank  layer     modules
                 read-side services and the index over the store
 1     store     store, validate: the entries/ folder; field rules over parsed entries
 0     base      practicebase (the package), entry, vocabulary, parse, textnorm, template,
-                fsutil, sanitize, kb, analysis, query, markdown_render, whoosh_internals
+                fsutil, sanitize, kb, analysis, query, markdown_render, whoosh_internals,
+                state
 ====  ========  =====================================================================
 
 Every import counts: at the top of a module, inside functions, and inside `try` blocks
@@ -65,6 +66,7 @@ LAYERS = {
     "practicebase.query": BASE,
     "practicebase.markdown_render": BASE,
     "practicebase.whoosh_internals": BASE,
+    "practicebase.state": BASE,
 }
 PACKAGES = {"practicebase.commands", "practicebase.tui", "practicebase.search"}
 
