@@ -13,9 +13,9 @@ rank  layer     modules
 2     services  search.*, index, duplicates, reports, export, export_html, coverage:
                 read-side services and the index over the store
 1     store     store, validate: the entries/ folder; field rules over parsed entries
-0     base      practicebase (the package), entry, vocabulary, parse, textnorm, template,
-                fsutil, sanitize, kb, analysis, query, markdown_render, whoosh_internals,
-                state
+0     base      practicebase (the package), entry, evidence, vocabulary, parse, textnorm,
+                template, fsutil, sanitize, kb, analysis, query, markdown_render,
+                whoosh_internals, state
 ====  ========  =====================================================================
 
 Every import counts: at the top of a module, inside functions, and inside `try` blocks
@@ -55,6 +55,7 @@ LAYERS = {
     "practicebase.validate": STORE,
     "practicebase": BASE,
     "practicebase.entry": BASE,
+    "practicebase.evidence": BASE,
     "practicebase.vocabulary": BASE,
     "practicebase.parse": BASE,
     "practicebase.textnorm": BASE,
