@@ -21,6 +21,7 @@ import os
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,8 @@ from practicebase.store import (
     existing_ids,
     expand_sources,
     file_entry,
+    filed_added_date,
+    with_added_date,
 )
 from practicebase.template import REFUSED_FIELDS, is_placeholder_problem
 from practicebase.validate import LoadedEntry, validate_files
@@ -167,6 +170,10 @@ def add_entries(
     # several files in one call are checked against each other too.
     wanted = [c.entry.id for c in candidates if c.entry is not None]
     known = existing_ids(kb, wanted, indexed=index_records(kb) if wanted else None)
+    slots = [
+        _dated(kb, slot, known, replace=replace) if isinstance(slot, Candidate) else slot
+        for slot in slots
+    ]
     outcomes = [
         slot
         if isinstance(slot, AddOutcome)
@@ -177,6 +184,22 @@ def add_entries(
     if report.written and update_the_index:
         report.index_message, report.index_ok = _update_index_for(kb, report.written)
     return report
+
+
+def _dated(
+    kb: KnowledgeBase, candidate: Candidate, known: dict[str, Path], *, replace: bool
+) -> Candidate:
+    """The candidate with its `added` date set when the file has none: today, or, when it
+    replaces an entry (`--replace`), the date the replaced entry was added, because a new
+    version of an entry is not a new entry."""
+    entry = candidate.entry
+    if entry is None or entry.added is not None:
+        return candidate
+    day = date.today()
+    existing = known.get(entry.id.casefold()) if replace else None
+    if existing is not None:
+        day = filed_added_date(existing) or day
+    return with_added_date(kb, candidate, day)
 
 
 def _update_index_for(kb: KnowledgeBase, written: list[AddOutcome]) -> tuple[str | None, bool]:

@@ -79,6 +79,8 @@ class Entry:
     outcome: str | None = None
     status: str = "active"
     started: date | None = None
+    # When the entry joined the knowledge base (`add` sets it); None in files copied in by hand.
+    added: date | None = None
     audience: tuple[str, ...] = ()
     partners: tuple[str, ...] = ()
     ideology: tuple[str, ...] = ()

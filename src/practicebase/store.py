@@ -1,7 +1,8 @@
 """The `entries/` folder: listing entry files, loading them, and filing new ones atomically.
 
 An entry is filed at `entries/<first-force-id>/<id>.<md|yaml>`, a path built only from the
-validated id and force id. The bytes written are exactly the bytes that were validated: they
+validated id and force id. The bytes written are exactly the bytes that were validated (with
+an `added:` line inserted when the file has none, checked again: `with_added_date`): they
 go to a temporary file in the destination folder (named so it is never read as an entry),
 are fsynced, then linked into place without overwriting anything (or `os.replace`d when
 replacing), so there is never a half-written or silently overwritten entry.
@@ -18,6 +19,7 @@ and the journal alone goes when it is not.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import hashlib
 import json
@@ -27,6 +29,7 @@ import stat
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -39,6 +42,7 @@ from practicebase.parse import (
     form_for,
     parse_raw_text,
     read_entry_bytes,
+    read_raw_entry,
 )
 from practicebase.validate import (
     SLUG,
@@ -263,6 +267,79 @@ def check_source(kb: KnowledgeBase, src: Path, *, strict: bool = False) -> Candi
         return Candidate(src, None, LoadedEntry(src, None, [problem]))
     loaded = load_entry_bytes(data, path=src, vocabulary=kb.vocabulary, strict=strict)
     return Candidate(src, data, loaded)
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_FENCE_LINE = re.compile(rb"---[ \t]*\r?")
+_BODY_KEY_LINE = re.compile(rb"^body[ \t]*:", re.MULTILINE)
+
+
+def with_added_date(kb: KnowledgeBase, candidate: Candidate, day: date) -> Candidate:
+    """The candidate with an `added: DAY` line inserted in its bytes when its entry has no
+    `added` date, so the filed copy records when it joined the knowledge base.
+
+    Nothing else in the file changes: in Markdown the line goes just before the closing
+    `---` of the front matter, in YAML just before a top-level `body:` (else at the end),
+    with the file's own line endings. The new bytes are checked again and must read as the
+    same entry plus the date; if they do not (an unusual layout, an empty `added:` line),
+    the candidate fails with a message asking for the line to be written by hand.
+    """
+    entry = candidate.entry
+    if entry is None or candidate.data is None or entry.added is not None:
+        return candidate
+    data = _insert_added_line(candidate.data, entry.form, day)
+    if data is not None:
+        again = load_entry_bytes(data, path=candidate.source, vocabulary=kb.vocabulary)
+        wanted = dataclasses.replace(entry, added=day)
+        if again.entry is not None and again.entry == wanted:
+            loaded = LoadedEntry(candidate.loaded.path, again.entry, candidate.loaded.problems)
+            return Candidate(candidate.source, data, loaded)
+    problem = Problem(
+        str(candidate.source),
+        None,
+        "error",
+        "added",
+        f"could not add the line `added: {day.isoformat()}` to this file's fields; "
+        "write it in yourself (or remove an empty `added:` line) and add the file again",
+    )
+    loaded = LoadedEntry(candidate.loaded.path, None, [*candidate.loaded.problems, problem])
+    return Candidate(candidate.source, candidate.data, loaded)
+
+
+def _insert_added_line(data: bytes, form: str, day: date) -> bytes | None:
+    """`data` with an `added:` line inserted, or None when there is no safe place for it."""
+    first_end = data.find(b"\n")
+    newline = b"\r\n" if first_end > 0 and data[first_end - 1 : first_end] == b"\r" else b"\n"
+    line = b"added: " + day.isoformat().encode("ascii") + newline
+    if form == "md":
+        start = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0
+        if first_end < 0 or not _FENCE_LINE.fullmatch(data[start:first_end]):
+            return None
+        offset = first_end + 1
+        while offset < len(data):
+            end = data.find(b"\n", offset)
+            end = len(data) if end < 0 else end
+            if _FENCE_LINE.fullmatch(data[offset:end]):
+                return data[:offset] + line + data[offset:]
+            offset = end + 1
+        return None
+    body = _BODY_KEY_LINE.search(data)
+    if body is not None:
+        return data[: body.start()] + line + data[body.start() :]
+    if data and not data.endswith(b"\n"):
+        return data + newline + line
+    return data + line
+
+
+def filed_added_date(path: Path) -> date | None:
+    """The `added` date a filed entry holds, or None (no date, unreadable, not a date)."""
+    try:
+        value = read_raw_entry(path).fields.get("added")
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            return date.fromisoformat(value.strip())
+        return None
+    except (EntryError, ValueError, OSError):
+        return None
 
 
 def destination(kb: KnowledgeBase, entry: Entry) -> Path:

@@ -83,6 +83,7 @@ KNOWN_FIELDS = (
     "outcome",
     "status",
     "started",
+    "added",
     "last_reviewed",
     "review_due",
     "contact",
@@ -303,6 +304,9 @@ class _Checker:
         outcome = self.choice("outcome", f.get("outcome"), self.vocabulary.outcomes)
         status = self.choice("status", f.get("status"), self.vocabulary.statuses) or "active"
         started = self.date("started", f.get("started"))
+        added = self.date("added", f.get("added"))
+        if added is not None and added > date.today():
+            self.error("added", f"{added} is in the future")
         last_reviewed = self.date("last_reviewed", f.get("last_reviewed"), required=True)
         review_due = self.date("review_due", f.get("review_due"))
         if last_reviewed is not None:
@@ -355,6 +359,7 @@ class _Checker:
             outcome=outcome,
             status=status,
             started=started,
+            added=added,
             audience=audience,
             partners=partners,
             ideology=ideology,
@@ -901,6 +906,8 @@ def entry_fields(entry: Entry) -> dict[str, Any]:
     fields["status"] = entry.status
     if entry.started:
         fields["started"] = entry.started.isoformat()
+    if entry.added:
+        fields["added"] = entry.added.isoformat()
     fields["last_reviewed"] = entry.last_reviewed.isoformat()
     fields["review_due"] = entry.review_due.isoformat()
     contact: dict[str, str] = {"role": entry.contact.role, "email": entry.contact.email}

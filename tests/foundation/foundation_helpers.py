@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 BODY = """
@@ -51,6 +53,15 @@ VALID_FIELDS: dict[str, str] = {
         "\n  role: Prevent Schools Lead\n  email: prevent.schools@west-midlands.example.police.uk"
     ),
 }
+
+
+def without_added_line(filed: bytes, day: date | None = None) -> bytes:
+    """What `add` filed, less the one `added: DAY` line it inserts (today by default); fails
+    unless that line is there exactly once."""
+    stamp = (day or date.today()).isoformat().encode("ascii")
+    line = re.compile(rb"^added: " + stamp + rb"\r?\n", re.MULTILINE)
+    assert len(line.findall(filed)) == 1, filed
+    return line.sub(b"", filed, count=1)
 
 
 def front_matter(fields: dict[str, str | None]) -> str:

@@ -6,7 +6,13 @@ import os
 import time
 
 import pytest
-from foundation_helpers import VALID_FIELDS, entry_text, front_matter, tree_digest
+from foundation_helpers import (
+    VALID_FIELDS,
+    entry_text,
+    front_matter,
+    tree_digest,
+    without_added_line,
+)
 
 from practicebase.parse import MAX_DEPTH
 
@@ -165,7 +171,8 @@ def test_bom_and_crlf_are_accepted(cli, kb, write_entry):
     assert "0 errors, 0 warnings" in run.out
     assert cli("--root", kb, "add", path).code == 0
     stored = kb / "entries" / "west-midlands" / "school-liaison-pilot.md"
-    assert stored.read_bytes() == data  # filed byte for byte, as validated
+    # filed byte for byte, as validated, with the `added` line in the file's line endings
+    assert without_added_line(stored.read_bytes()) == data
 
 
 def test_rules_inside_a_valid_body_are_kept_intact(write_entry):

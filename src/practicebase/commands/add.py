@@ -11,8 +11,9 @@ HELP = (
 
 EPILOG = (
     "Example: `practicebase add ~/Downloads/school-liaison.md` files it as "
-    "entries/<force>/school-liaison.md. Exit status 1 when any file was not added; the valid "
-    "ones are added anyway."
+    "entries/<force>/school-liaison.md. A file without an `added:` date gets `added: <today>` "
+    "in the filed copy (nothing else changes); --replace keeps the replaced entry's date. "
+    "Exit status 1 when any file was not added; the valid ones are added anyway."
 )
 
 
