@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from practicebase.analysis import WORD_PATTERN, WordList, index_analyzer, markdown_to_text
 from practicebase.entry import Entry, Problem
+from practicebase.evidence import evidence_rank
 from practicebase.fsutil import (
     WRITE_FAILURES,
     LockHolder,
@@ -56,7 +57,8 @@ if TYPE_CHECKING:
     from practicebase.kb import KnowledgeBase
     from practicebase.vocabulary import Vocabulary
 
-SCHEMA_VERSION = 6  # 6: no character offsets in summary and body
+# 6: no character offsets in summary and body; 7: the `added` date and the evidence column
+SCHEMA_VERSION = 7
 POINTER = "CURRENT"
 WORDS_FILE = "words.json"
 LOCK_NAME = "write.lock"
@@ -200,7 +202,7 @@ KEYWORD_FIELDS = (
     "recommendation",
 )
 TEXT_FIELDS = ("title", "summary", "body", "meta")
-DATE_FIELDS = ("last_reviewed", "review_due", "started")
+DATE_FIELDS = ("last_reviewed", "review_due", "started", "added")
 
 
 def build_schema(vocabulary: Vocabulary):
@@ -220,6 +222,8 @@ def build_schema(vocabulary: Vocabulary):
         "title_text": fields.COLUMN(columns.VarBytesColumn()),
         # What `indexed_files` needs of an entry, in one column: one read, not six.
         "record": fields.COLUMN(columns.VarBytesColumn()),
+        # `evidence.evidence_rank` of the entry: the "evidence" sort reads one column.
+        "evidence": fields.COLUMN(columns.VarBytesColumn()),
     }
     for name in KEYWORD_FIELDS:
         spec[name] = fields.KEYWORD(commas=True, lowercase=True)
@@ -290,6 +294,7 @@ def entry_document(
         "classification": entry.classification,
         "tag": ",".join(t.replace(",", " ") for t in entry.tags),
         "recommendation": ",".join(entry.recommendations),
+        "evidence": evidence_rank(entry.stage, entry.sms_level, entry.outcome),
         "last_reviewed": _midnight(entry.last_reviewed),
         "review_due": _midnight(entry.review_due),
         "data": {
@@ -303,6 +308,8 @@ def entry_document(
             "classification": entry.classification,
             "last_reviewed": entry.last_reviewed,
             "review_due": entry.review_due,
+            "added": entry.added,
+            "sms_level": entry.sms_level,
             "path": rel_path,
         },
     }
@@ -310,6 +317,8 @@ def entry_document(
         doc["outcome"] = entry.outcome
     if entry.started:
         doc["started"] = _midnight(entry.started)
+    if entry.added:
+        doc["added"] = _midnight(entry.added)
     return {k: v for k, v in doc.items() if v != ""}
 
 
@@ -446,7 +455,7 @@ def _check_schema(schema) -> None:
 
         spec = {"id": fields.ID, "data": fields.STORED, "record": fields.COLUMN}
         spec.update(dict.fromkeys(("title", "summary", "body", "meta"), fields.TEXT))
-        spec.update(dict.fromkeys(("title_sort", "title_text"), fields.COLUMN))
+        spec.update(dict.fromkeys(("title_sort", "title_text", "evidence"), fields.COLUMN))
         spec.update(dict.fromkeys(KEYWORD_FIELDS, fields.KEYWORD))
         spec.update(dict.fromkeys(DATE_FIELDS, fields.DATETIME))
         _EXPECTED_SHAPE.update({name: kind.__name__ for name, kind in spec.items()})

@@ -10,8 +10,9 @@ Grammar (documented for users in docs/search.md):
                      classification tag recommendation; title:word searches titles only
     field:"a b"      a filter value with spaces (e.g. force:"Greater Manchester Police")
     word*            words starting with `word` (from 3 characters)
-    reviewed:>=DATE  date filters on last_reviewed (`reviewed`) and review_due (`due`):
-    due:<today       =, <, <=, >, >=, or FROM..TO; DATE is YYYY-MM-DD, YYYY-MM, YYYY or today
+    reviewed:>=DATE  date filters on last_reviewed (`reviewed`), review_due (`due`), started
+    due:<today       and added: =, <, <=, >, >=, or FROM..TO; DATE is YYYY-MM-DD, YYYY-MM,
+    added:>=2026-01  YYYY or today (an entry without the date matches no filter on it)
     is:due           entries past their review date
 
 Whatever cannot be read as syntax is read as plain words: an unclosed quote, a dangling
@@ -57,6 +58,7 @@ DATE_FIELD_NAMES = {
     "due": "review_due",
     "review_due": "review_due",
     "started": "started",
+    "added": "added",
 }
 KEYWORDS = {"AND", "OR", "NOT"}
 

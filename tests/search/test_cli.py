@@ -131,6 +131,8 @@ def test_search_json_is_stable_and_documented(kb, write_entry: WriteEntry, capsy
         "last_reviewed",
         "review_due",
         "due_for_review",
+        "added",
+        "evidence",
         "path",
         "score",
         "snippet",

@@ -55,7 +55,7 @@ async def test_a_stale_result_never_replaces_a_newer_one(kb) -> None:
         assert "staff-resilience-programme" not in result_ids(app)
 
 
-async def test_sort_cycles_relevance_reviewed_title(kb) -> None:
+async def test_sort_cycles_relevance_reviewed_title_newest_evidence(kb) -> None:
     app = PracticebaseApp(kb, today=TODAY)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -72,6 +72,11 @@ async def test_sort_cycles_relevance_reviewed_title(kb) -> None:
         titles = [hit.title.casefold() for hit in screen.last_result.hits]
         assert titles == sorted(titles)
         assert "sort: title" in str(screen.query_one("#status").render())
+        for sort in ("newest", "evidence"):
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert screen.sort == sort == screen.last_result.request.sort
+            assert f"sort: {sort}" in str(screen.query_one("#status").render())
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert screen.sort == "relevance"

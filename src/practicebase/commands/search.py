@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from practicebase.commands.common import out
+from practicebase.search.types import SORTS
 
 if TYPE_CHECKING:
     from practicebase.kb import KnowledgeBase
@@ -22,6 +23,13 @@ EPILOG = """examples:
   practicebase search '"prevent case management" force:merseyside'
   practicebase search 'theme:online -outcome:didnt-work' --facets
   practicebase search 'is:due' --sort reviewed --json
+  practicebase search 'added:>=2026-01-01' --sort newest
+  practicebase search 'theme:referrals' --sort evidence
+
+Each result starts with its evidence mark, e.g. I3+:
+  stage: I independently evaluated, L evaluated locally, U untested
+  SMS level: 1-5 (Maryland Scientific Methods Scale), - none
+  outcome: + worked, ~ promising, * new/innovative, x didn't work, - none
 """
 
 JSON_VERSION = 1
@@ -75,9 +83,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--sort",
-        choices=("relevance", "reviewed", "title"),
+        choices=SORTS,
         default="relevance",
-        help="order of results (default relevance; reviewed = most recently reviewed first)",
+        help=(
+            "order of results (default relevance; reviewed = most recently reviewed first; "
+            "newest = most recently added first; evidence = independently evaluated first, "
+            "then evaluated locally, then untested, by SMS level and outcome)"
+        ),
     )
     parser.add_argument(
         "--facets", action="store_true", help="also count all matches by force, theme, stage..."
@@ -152,6 +164,8 @@ def hit_json(hit: Hit, rank: int) -> dict[str, Any]:
         "last_reviewed": hit.last_reviewed.isoformat(),
         "review_due": hit.review_due.isoformat(),
         "due_for_review": hit.is_due,
+        "added": hit.added.isoformat() if hit.added else None,
+        "evidence": {"stage": hit.stage, "sms_level": hit.sms_level, "outcome": hit.outcome},
         "path": hit.path,
         "score": round(hit.score, 4),
         "snippet": hit.snippet,
@@ -221,6 +235,7 @@ def count_line(result: SearchResult) -> str:
 
 
 def print_result(result: SearchResult, *, facets: bool, bold: bool) -> None:
+    from practicebase.evidence import evidence_mark
     from practicebase.export import sensitive_banner
     from practicebase.sanitize import clean_line
 
@@ -249,7 +264,8 @@ def print_result(result: SearchResult, *, facets: bool, bold: bool) -> None:
         details = [forces, hit.stage, hit.outcome or "no outcome yet", hit.status, review]
         if hit.classification != "OFFICIAL":
             details.append(hit.classification)
-        out(f"{rank:>3}. {clean_line(hit.id)}  {clean_line(hit.title)}")
+        mark = evidence_mark(hit.stage, hit.sms_level, hit.outcome)
+        out(f"{rank:>3}. {mark}  {clean_line(hit.id)}  {clean_line(hit.title)}")
         out(f"     {clean_line(' · '.join(details))}")
         if hit.snippet:
             out(f"     {marked(hit.snippet, hit.snippet_spans, bold)}")

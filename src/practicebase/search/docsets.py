@@ -8,6 +8,11 @@ from whoosh import query
 
 from practicebase.search.ranking import term_docnums
 
+# What a sortable date column reads for a document without the date (Whoosh's default for
+# an unsigned 64-bit column), and the "newest first" key given to it: after every dated one.
+_NO_DATE = (1 << 64) - 1
+_UNDATED = 1 << 64
+
 
 class DocSets:
     """Matching document sets from posting lists, with the term sets cached per reader."""
@@ -21,11 +26,22 @@ class DocSets:
         self.doc_count = reader.doc_count_all()
         self._terms: dict[tuple[str, Any], frozenset[int]] = {}
         self._title_rank: list[int] | None = None
-        self._reviewed: list[int] | None = None
+        # sort name -> first sort key of each document number
+        self._keys: dict[str, list] = {}
 
     def sort_key(self, sort: str):
-        """A key function ordering document numbers by title, or by review date (newest
-        first) then title; the ranks are computed once per reader."""
+        """A key function ordering document numbers by title; by review date (newest first),
+        `added` date (newest first, entries without one last) or evidence order, each then
+        by title. Every rank is computed once per reader, from columns."""
+        rank = self._title_ranks()
+        if sort not in ("reviewed", "newest", "evidence"):
+            return rank.__getitem__
+        first = self._keys.get(sort)
+        if first is None:
+            first = self._keys[sort] = self._column_keys(sort)
+        return lambda d: (first[d], rank[d])
+
+    def _title_ranks(self) -> list[int]:
         if self._title_rank is None:
             reader = self.searcher.reader()
             titles = reader.column_reader("title_sort") if self.doc_count else None
@@ -38,19 +54,25 @@ class DocSets:
             for position, docnum in enumerate(order):
                 rank[docnum] = position
             self._title_rank = rank
-        rank = self._title_rank
-        if sort != "reviewed":
-            return rank.__getitem__
-        if self._reviewed is None:
-            reader = self.searcher.reader()
-            column = (
-                reader.column_reader("last_reviewed", translate=False) if self.doc_count else None
-            )
-            self._reviewed = [
-                -(column[d] or 0) if column is not None else 0 for d in range(self.doc_count)
-            ]
-        reviewed = self._reviewed
-        return lambda d: (reviewed[d], rank[d])
+        return self._title_rank
+
+    def _column_keys(self, sort: str) -> list:
+        """The first sort key of each document, from the sort's column."""
+        if not self.doc_count:
+            return []
+        reader = self.searcher.reader()
+        if sort == "evidence":
+            column = reader.column_reader("evidence")
+            return [column[d] if column is not None else b"" for d in range(self.doc_count)]
+        name = "last_reviewed" if sort == "reviewed" else "added"
+        column = reader.column_reader(name, translate=False)
+        if column is None:
+            return [_UNDATED] * self.doc_count
+        keys = []
+        for docnum in range(self.doc_count):
+            value = column[docnum]
+            keys.append(_UNDATED if not value or value == _NO_DATE else -value)
+        return keys
 
     def term_docs(self, searcher, fieldname: str, text) -> frozenset[int]:
         key = (fieldname, text)

@@ -341,6 +341,8 @@ class Searcher:
             score=float(score),
             snippet=snippet,
             snippet_spans=spans,
+            added=data.get("added"),
+            sms_level=data.get("sms_level"),
         )
 
     def _more_like_this(self, searcher, entry_id: str, limit: int) -> tuple[Hit, ...]:

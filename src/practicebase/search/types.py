@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-SORTS = ("relevance", "reviewed", "title")
+# "newest": by `added`, newest first (entries without it last); "evidence": see
+# `practicebase.evidence`. Both then by title.
+SORTS = ("relevance", "reviewed", "title", "newest", "evidence")
 FACET_FIELDS = (
     "force",
     "theme",
@@ -62,6 +64,9 @@ class Hit:
     snippet: str = ""
     # (start, end) character offsets in `snippet` of the matched words, to emphasise.
     snippet_spans: tuple[tuple[int, int], ...] = ()
+    # When the entry joined the knowledge base; None when its file has no `added` date.
+    added: date | None = None
+    sms_level: int | None = None
 
 
 @dataclass(frozen=True)
