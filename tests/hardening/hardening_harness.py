@@ -376,6 +376,15 @@ def assert_clean_run(run: CliRun) -> None:
 
 # ---- trees -----------------------------------------------------------------------------------
 
+_ADDED_LINE = re.compile(rb"^added: [0-9]{4}-[0-9]{2}-[0-9]{2}\r?\n", re.MULTILINE)
+
+
+def without_added_line(filed: bytes) -> bytes:
+    """What `add` filed, less the one `added:` line it writes into a file that has none;
+    fails unless exactly one such line is there."""
+    assert len(_ADDED_LINE.findall(filed)) == 1, filed[:400]
+    return _ADDED_LINE.sub(b"", filed, count=1)
+
 
 def tree_digest(root: Path, exclude: Iterable[str] = ()) -> dict[str, str]:
     """Every path under `root` (relative, '/'-separated) -> what it is and a hash of its bytes.
