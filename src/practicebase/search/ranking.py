@@ -23,9 +23,12 @@ measured effect of each part.
 
 from __future__ import annotations
 
+import heapq
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import log
+from operator import itemgetter
 from typing import Any
 
 from whoosh import query, scoring
@@ -91,46 +94,255 @@ def term_docnums(searcher: Any, field: str, text: Any) -> frozenset[int]:
     return frozenset(found)
 
 
-def rank(scorer: BulkScorer, units: Sequence[Unit], total: int) -> tuple[dict[int, float], bool]:
-    """(docnum -> score of every live document matching the units (see the module
-    docstring), whether optional units only ranked what the required ones matched).
+def pruning_allowed() -> bool:
+    """False when PRACTICEBASE_EXHAUSTIVE=1: every matching document is scored (what the
+    differential tests compare pruning with). Read at each call."""
+    return os.environ.get("PRACTICEBASE_EXHAUSTIVE", "") != "1"
+
+
+# A score bound is compared after this relative margin, far above the rounding error of
+# adding 64 units in another order: a document is skipped only when it surely ranks lower.
+BOUND_MARGIN = 1e-9
+# Set intersections the search for "which units can reach the top" may make before it
+# settles for the coarser MaxScore split (long questions of many similar words).
+MAX_BOUND_NODES = 128
+# The share of the threshold below which "high" unit scores start, safely under 1 (the bound
+# comparisons above allow for rounding to 1e-9; this allows a thousand times more).
+HIGH_SHARE_MARGIN = 0.999
+# Below this many matches (or this many times the page), scoring them all is as cheap.
+MIN_PRUNED_MATCHES = 256
+
+
+@dataclass
+class Ranked:
+    """The best documents of a query in order, and how many documents were scored."""
+
+    top: list[tuple[float, int]]
+    scored: int
+
+
+class QueryScores:
+    """The units of one query scored per document (see the module docstring): which
+    documents match, the exact score of any of them, and the best k, pruned.
 
     Optional units score only documents a required unit matches, unless no required unit
     matches anything (then the query is, in effect, the optional units alone)."""
-    scored = [(unit, scorer.query(unit.query)) for unit in units]
-    allowed: set[int] | None = None
-    if any(unit.optional for unit in units):
-        required = [scores for unit, scores in scored if not unit.optional]
-        if any(required):
-            allowed = set().union(*required)
-    weights = [unit.count * idf(len(scores), total) for unit, scores in scored]
-    whole = sum(weights) or 1.0
-    # docnum -> BM25 part, and docnum -> covered idf: floats only, which the garbage
-    # collector does not track (a list per entry made broad queries pay for collections).
-    bm25: dict[int, float] = {}
-    covered: dict[int, float] = {}
-    for (unit, scores), weight in zip(scored, weights, strict=True):
-        count = unit.count
-        if allowed is not None and unit.optional:
-            items = [(d, s) for d, s in scores.items() if d in allowed]
-        else:
-            items = scores.items()
-        get_score, get_cover = bm25.get, covered.get
-        if count == 1:
-            for docnum, score in items:
-                bm25[docnum] = get_score(docnum, 0.0) + score
-                covered[docnum] = get_cover(docnum, 0.0) + weight
-        else:
-            for docnum, score in items:
-                bm25[docnum] = get_score(docnum, 0.0) + count * score
-                covered[docnum] = get_cover(docnum, 0.0) + weight
-    power = COVERAGE_POWER
-    if power == 1.0:
-        scale = 1.0 / whole
-        scores = {d: s * covered[d] * scale for d, s in bm25.items()}
-    else:
-        scores = {d: s * (covered[d] / whole) ** power for d, s in bm25.items()}
-    return scores, allowed is not None
+
+    def __init__(self, scorer: BulkScorer, units: Sequence[Unit], total: int) -> None:
+        scored = [(unit, scorer.query(unit.query)) for unit in units]
+        allowed: set[int] | None = None
+        if any(unit.optional for unit in units):
+            required = [scores for unit, scores in scored if not unit.optional]
+            if any(required):
+                allowed = set().union(*required)
+        self.allowed = allowed
+        # (docnum -> unit score, count, coverage weight, restricted to `allowed`) per unit
+        self.parts = [
+            (scores, unit.count, unit.count * idf(len(scores), total), unit.optional)
+            for unit, scores in scored
+        ]
+        self.whole = sum(weight for _s, _c, weight, _o in self.parts) or 1.0
+
+    @property
+    def only_ranked(self) -> bool:
+        """Whether optional units only ranked what the required ones matched."""
+        return self.allowed is not None
+
+    def matching(self) -> set[int]:
+        """The documents matching the query (a new set): every one has a score."""
+        if self.allowed is not None:
+            return set(self.allowed)
+        return set().union(*(scores for scores, _c, _w, _o in self.parts))
+
+    def scores(self, docs: set[int] | None = None) -> dict[int, float]:
+        """docnum -> score of the matching documents in `docs` (all when None).
+
+        Each document's units are added in the query's order whatever `docs` holds, so a
+        score is the same to the last bit however many documents are scored with it."""
+        allowed = self.allowed
+        # docnum -> BM25 part, and docnum -> covered idf: floats only, which the garbage
+        # collector does not track (a list per entry made broad queries pay for collections).
+        bm25: dict[int, float] = {}
+        covered: dict[int, float] = {}
+        for scores, count, weight, optional in self.parts:
+            if docs is not None:
+                common = scores.keys() & docs
+                if allowed is not None and optional:
+                    common &= allowed
+                items: Any = ((d, scores[d]) for d in common)
+            elif allowed is not None and optional:
+                items = [(d, v) for d, v in scores.items() if d in allowed]
+            else:
+                items = scores.items()
+            get_score, get_cover = bm25.get, covered.get
+            if count == 1:
+                for docnum, score in items:
+                    bm25[docnum] = get_score(docnum, 0.0) + score
+                    covered[docnum] = get_cover(docnum, 0.0) + weight
+            else:
+                for docnum, score in items:
+                    bm25[docnum] = get_score(docnum, 0.0) + count * score
+                    covered[docnum] = get_cover(docnum, 0.0) + weight
+        power = COVERAGE_POWER
+        if power == 1.0:
+            scale = 1.0 / self.whole
+            return {d: s * covered[d] * scale for d, s in bm25.items()}
+        whole = self.whole
+        return {d: s * (covered[d] / whole) ** power for d, s in bm25.items()}
+
+    def best(self, matched: set[int], k: int, prune: bool = True) -> Ranked:
+        """The k best of `matched` (documents of `matching()`, perhaps filtered) as
+        (score, docnum), highest first, equal scores by lower docnum.
+
+        Pruned (MaxScore-like, over the unit scores already read): the exact scores of a few
+        documents holding the query's weightiest units give a threshold, the k-th best of
+        them; a document's score is at most (sum of the highest scores of the units it
+        matches) x (their coverage), so only documents matching units whose bound reaches
+        the threshold are scored. The result is the exhaustive one, bit for bit."""
+        if not prune or not pruning_allowed():
+            scores = self.scores()
+            return Ranked(_top(scores, matched, k), len(scores))
+        if len(matched) <= max(MIN_PRUNED_MATCHES, 4 * k):
+            scores = self.scores(matched)
+            return Ranked(_top(scores, matched, k), len(scores))
+        # (unit scores, highest count x score, coverage weight, highest score), weightiest
+        # bound first
+        peaks = [
+            (scores, count, weight, max(scores.values()))
+            for scores, count, weight, _o in self.parts
+            if scores
+        ]
+        peaks.sort(key=lambda p: -p[1] * p[3] * p[2])
+        parts = [(scores, count * peak, weight) for scores, count, weight, peak in peaks]
+        pool = self._pool(parts, matched, k)
+        pooled = self.scores(pool)
+        if len(pooled) < k:
+            scores = self.scores(matched)
+            return Ranked(_top(scores, matched, k), len(pooled) + len(scores))
+        threshold = heapq.nlargest(k, pooled.values())[-1]
+        # A document whose every unit scores at most `share` of that unit's highest score is
+        # bounded by `share` x the bound of all units, under the threshold: only documents
+        # scoring above that share in some unit can reach it.
+        share = (
+            HIGH_SHARE_MARGIN
+            * threshold
+            / self._bound(sum(p[1] for p in parts), sum(p[2] for p in parts))
+        )
+        high = set().union(
+            *({d for d, v in scores.items() if v > cut} for scores, cut in _cuts(peaks, share))
+        )
+        candidates = _reaching(parts, high & matched, threshold, self._bound)
+        scores = self.scores(candidates)
+        return Ranked(_top(scores, candidates, k), len(pooled) + len(scores))
+
+    def _bound(self, bm25: float, covered: float) -> float:
+        """The score of a document with this BM25 part and covered idf, with the margin."""
+        if COVERAGE_POWER == 1.0:
+            return bm25 * covered * (1.0 / self.whole) * (1.0 + BOUND_MARGIN)
+        return bm25 * (covered / self.whole) ** COVERAGE_POWER * (1.0 + BOUND_MARGIN)
+
+    @staticmethod
+    def _pool(parts: list[tuple[dict[int, float], float, float]], matched: set[int], k: int):
+        """A few matching documents likely to rank high: those holding the weightiest units
+        together, as many as keep at least k, at most a few pages of them."""
+        pool = matched
+        narrowed: list[tuple[float, dict[int, float]]] = []
+        for scores, most, _weight in parts:
+            narrower = scores.keys() & pool
+            if len(narrower) >= k:
+                pool = narrower
+                narrowed.append((most, scores))
+        limit = max(2 * k, 50)
+        if len(pool) > limit:
+            # Ranked by the sum of the (up to three) units of highest scores it holds.
+            leads = [scores for _most, scores in heapq.nlargest(3, narrowed, key=itemgetter(0))]
+            if len(leads) == 3:
+                a, b, c = leads
+                key = lambda d: a[d] + b[d] + c[d]  # noqa: E731
+            elif len(leads) == 2:
+                a, b = leads
+                key = lambda d: a[d] + b[d]  # noqa: E731
+            elif leads:
+                key = leads[0].__getitem__
+            else:
+                key = parts[0][0].get
+            pool = set(heapq.nlargest(limit, sorted(pool), key=key))
+        return pool
+
+
+def _cuts(
+    peaks: list[tuple[dict[int, float], int, float, float]], share: float
+) -> list[tuple[dict[int, float], float]]:
+    """(unit scores, `share` of its highest score) per unit."""
+    return [(scores, share * peak) for scores, _count, _weight, peak in peaks]
+
+
+def _reaching(
+    parts: list[tuple[dict[int, float], float, float]],
+    matched: set[int],
+    threshold: float,
+    bound: Any,
+) -> set[int]:
+    """The documents of `matched` whose matched units bound a score of `threshold` or more.
+
+    A depth-first search over sets of units (weightiest first), intersecting their
+    documents: a set whose bound reaches the threshold adds its documents (bigger sets add
+    no others); a set that cannot reach it even with every later unit is dropped. Past
+    MAX_BOUND_NODES intersections: MaxScore's split, the documents of every unit but the
+    lightest few whose bound together stays under the threshold."""
+    n = len(parts)
+    rest_most = [0.0] * (n + 1)
+    rest_weight = [0.0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        rest_most[i] = rest_most[i + 1] + parts[i][1]
+        rest_weight[i] = rest_weight[i + 1] + parts[i][2]
+    found: set[int] = set()
+    nodes = 0
+    stack: list[tuple[int, float, float, set[int]]] = [(0, 0.0, 0.0, matched)]
+    while stack:
+        start, most, weight, docs = stack.pop()
+        for j in range(start, n):
+            scores, unit_most, unit_weight = parts[j]
+            # With every unit from j on: if that cannot reach the threshold, no later
+            # choice can (each leaves out more).
+            if bound(most + rest_most[j], weight + rest_weight[j]) < threshold:
+                break
+            nodes += 1
+            if nodes > MAX_BOUND_NODES:
+                return _essential(parts, matched, threshold, bound)
+            narrower = scores.keys() & docs
+            if not narrower:
+                continue
+            if bound(most + unit_most, weight + unit_weight) >= threshold:
+                found |= narrower
+            else:
+                stack.append((j + 1, most + unit_most, weight + unit_weight, narrower))
+    return found
+
+
+def _essential(
+    parts: list[tuple[dict[int, float], float, float]],
+    matched: set[int],
+    threshold: float,
+    bound: Any,
+) -> set[int]:
+    """MaxScore's candidates: the matching documents of every unit except the lightest
+    ones, which together bound a score under the threshold."""
+    most = weight = 0.0
+    keep = len(parts)
+    for i in range(len(parts) - 1, -1, -1):  # the lightest last in `parts`
+        if bound(most + parts[i][1], weight + parts[i][2]) >= threshold:
+            break
+        most, weight, keep = most + parts[i][1], weight + parts[i][2], i
+    essential = [scores for scores, _m, _w in parts[:keep]]
+    return set().union(*essential) & matched if essential else set()
+
+
+def _top(scores: dict[int, float], docs: set[int], k: int) -> list[tuple[float, int]]:
+    """The k highest-scoring of `docs` as (score, docnum); equal scores by lower docnum
+    (the documents in order, and nlargest is stable), a C key function, no tuple each."""
+    best = heapq.nlargest(k, sorted(docs), key=scores.__getitem__)
+    return [(scores[d], d) for d in best]
 
 
 class BulkScorer:

@@ -33,7 +33,7 @@ from practicebase.query import last_word_prefix, parse
 from practicebase.search.compile import Compiler
 from practicebase.search.docsets import DocSets
 from practicebase.search.facets import ReaderCache
-from practicebase.search.ranking import BulkScorer, RankingWeighting, rank
+from practicebase.search.ranking import BulkScorer, QueryScores, RankingWeighting
 from practicebase.search.snippets import SNIPPET_CHARS, Snippets, shorten
 from practicebase.search.spelling import Spelling
 from practicebase.search.types import SORTS, Hit, SearchRequest, SearchResult
@@ -66,6 +66,9 @@ class Searcher:
         self._scorer = None
         self._words = None
         self._words_stamp: tuple[str, float] | None = None
+        # Documents whose score the last search computed (pruning skips the rest), for
+        # tests and benchmarks.
+        self.documents_scored = 0
         self._open()
 
     # -- lifecycle --
@@ -270,11 +273,11 @@ class Searcher:
         if sort == "relevance" and not compiler.scored:
             sort = "title"
         sets = self._doc_sets(searcher)
-        scores: dict[int, float] = {}
+        ranked: QueryScores | None = None
         if compiler.scored:
-            scores, only_ranked = rank(self._bulk(searcher), compiler.units, searcher.doc_count())
-            compiler.note_spelling(only_ranked)
-            matched = set(scores)
+            ranked = QueryScores(self._bulk(searcher), compiler.units, searcher.doc_count())
+            compiler.note_spelling(ranked.only_ranked)
+            matched = ranked.matching()
             if compiler.filter_query is not None:
                 matched &= sets.docset(searcher, compiler.filter_query)
         else:
@@ -283,14 +286,18 @@ class Searcher:
             matched -= sets.docset(searcher, compiler.negative_query)
         if sets.live is not None:
             matched &= sets.live
-        if sort == "relevance":
-            # In document order, so equal scores keep the lower document number first
-            # (nlargest is stable); a C key function instead of a tuple per document.
-            best = heapq.nlargest(top, sorted(matched), key=scores.__getitem__)
-            top_docs = [(scores[d], d) for d in best]
+        self.documents_scored = 0
+        if sort == "relevance" and ranked is not None:
+            # Only the documents that can still reach the top `offset + limit` are scored;
+            # the result is the same as scoring every match (ranking.QueryScores.best).
+            best = ranked.best(matched, top)
+            top_docs = best.top
+            self.documents_scored = best.scored
         else:
             key = sets.sort_key(sort)
-            top_docs = [(scores.get(d, 0.0), d) for d in heapq.nsmallest(top, matched, key=key)]
+            ordered = heapq.nsmallest(top, matched, key=key)
+            shown = ranked.scores(set(ordered[offset:])) if ranked is not None else {}
+            top_docs = [(shown.get(d, 0.0), d) for d in ordered]
         page = top_docs[offset : offset + limit]
         snippets = (
             Snippets(
