@@ -774,6 +774,7 @@ def compare_text(c: ForceComparison, kb: KnowledgeBase) -> str:
             f"{clean_line(vocabulary.force_name(a))} ({a}) and "
             f"{clean_line(vocabulary.force_name(b))} ({b})",
             WIDTH,
+            break_on_hyphens=False,
         ),
         f"{a}: {plural_entries(c.totals[0])}; {b}: {plural_entries(c.totals[1])}"
         + (f"; {plural_entries(joint)} of both (counted for each)" if joint else ""),
