@@ -63,6 +63,7 @@ def entry_json(entry: Entry, kb: KnowledgeBase) -> dict[str, Any]:
 
     record = entry_record(entry, kb.vocabulary, kb=kb)
     record["due_for_review"] = record.pop("is_due")
+    record.setdefault("added", entry.added.isoformat() if entry.added else None)
     return record
 
 
@@ -90,6 +91,7 @@ def render(entry: Entry, vocabulary: Vocabulary) -> str:
         line("outcome", entry.outcome),
         line("status", entry.status),
         line("started", entry.started.isoformat() if entry.started else None),
+        line("added", entry.added.isoformat() if entry.added else None),
         line("last reviewed", entry.last_reviewed.isoformat()),
         line("review due", entry.review_due.isoformat() + due),
         line("classification", entry.classification),
