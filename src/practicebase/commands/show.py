@@ -63,7 +63,6 @@ def entry_json(entry: Entry, kb: KnowledgeBase) -> dict[str, Any]:
 
     record = entry_record(entry, kb.vocabulary, kb=kb)
     record["due_for_review"] = record.pop("is_due")
-    record.setdefault("added", entry.added.isoformat() if entry.added else None)
     return record
 
 
