@@ -237,7 +237,7 @@ def test_big_tables_open_in_the_entry_view_within_2_seconds_and_300_mb(tmp_path:
     probe = subprocess.run(
         [sys.executable, str(HERE / "tui_open_probe.py"), str(kb), "wide-table", "long-table"]
         + ["ordinary-body"],
-        env=cli_env(),
+        env=cli_env({"XDG_STATE_HOME": str(tmp_path / "state")}),  # the app records a visit
         capture_output=True,
         text=True,
         timeout=120,

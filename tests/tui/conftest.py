@@ -23,8 +23,9 @@ def kb(tmp_path: Path) -> KnowledgeBase:
 
 @pytest.fixture(autouse=True)
 def _no_editor_or_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Keep tests away from the developer's editor, root and home settings."""
+    """Keep tests away from the developer's editor, root, home settings and state folder."""
     monkeypatch.delenv("PRACTICEBASE_ROOT", raising=False)
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
 

@@ -55,6 +55,7 @@ def test_real_app_under_a_pty_writes_no_escape_sequences_from_data(tmp_path: Pat
         "COLUMNS": "140",
         "LINES": "40",
         "HOME": str(tmp_path),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
     }
     env.pop("PRACTICEBASE_ROOT", None)
     env.pop("TEXTUAL", None)

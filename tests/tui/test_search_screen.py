@@ -72,11 +72,11 @@ async def test_sort_cycles_relevance_reviewed_title_newest_evidence(kb) -> None:
         titles = [hit.title.casefold() for hit in screen.last_result.hits]
         assert titles == sorted(titles)
         assert "sort: title" in str(screen.query_one("#status").render())
-        for sort in ("newest", "evidence"):
+        for sort, label in (("newest", "newest added"), ("evidence", "best evidence")):
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert screen.sort == sort == screen.last_result.request.sort
-            assert f"sort: {sort}" in str(screen.query_one("#status").render())
+            assert f"sort: {label}" in str(screen.query_one("#status").render())
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert screen.sort == "relevance"

@@ -264,9 +264,8 @@ class QueryScores:
                 key = lambda d: a[d] + b[d]  # noqa: E731
             elif leads:
                 key = leads[0].__getitem__
-            else:  # no unit holds k of them: by the weightiest unit, 0 where it is missing
-                lead = parts[0][0].get
-                key = lambda d: lead(d, 0.0)  # noqa: E731
+            else:
+                key = parts[0][0].get
             pool = set(heapq.nlargest(limit, sorted(pool), key=key))
         return pool
 

@@ -32,13 +32,12 @@ from practicebase.tui.messages import (
     IndexReady,
     IndexUpdated,
     TitlesLoaded,
+    VisitRecorded,
 )
 from practicebase.tui.palette import ActionsProvider, EntryTitlesProvider
-from practicebase.tui.screens.compare import CompareScreen
 from practicebase.tui.screens.coverage import CoverageScreen
 from practicebase.tui.screens.entry import EntryScreen
 from practicebase.tui.screens.help import HelpScreen
-from practicebase.tui.screens.recommendations import RecommendationsScreen
 from practicebase.tui.screens.search import SearchScreen
 
 if TYPE_CHECKING:
@@ -63,7 +62,6 @@ class PracticebaseApp(App[None]):
         Binding("f1", "help", "Help", id="app.help"),
         Binding("ctrl+n", "add_entry", "Add entry", id="app.add-entry", show=False),
         Binding("ctrl+g", "coverage", "Coverage", id="app.coverage", show=False),
-        Binding("f5", "recommendations", "Recommendations", id="app.recommendations", show=False),
         Binding("f3", "problem_files", "Files with errors", id="app.problem-files", show=False),
         Binding("ctrl+b", "rebuild_index", "Rebuild index", id="app.rebuild-index", show=False),
         Binding("ctrl+t", "toggle_theme", "Theme", id="app.toggle-theme", show=False),
@@ -88,6 +86,9 @@ class PracticebaseApp(App[None]):
         self._first_results = threading.Event()
         self._following = False
         self._initial_theme = theme
+        # The day of the user's previous visit to this knowledge base: entries added after it
+        # are marked new for the whole session (None on a first visit, or until it is read).
+        self.previous_visit: date | None = None
         self.search_screen = SearchScreen()
 
     def on_mount(self) -> None:
@@ -97,6 +98,7 @@ class PracticebaseApp(App[None]):
             self.set_keymap(keymap)
         self.push_screen(self.search_screen)
         self.open_index()
+        self.record_visit()
 
     def on_unmount(self) -> None:
         self.first_results_shown()  # release a worker still waiting for them
@@ -258,6 +260,31 @@ class PracticebaseApp(App[None]):
     def _titles_loaded(self, message: TitlesLoaded) -> None:
         self.titles = message.titles
 
+    # ---- the user's visits --------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="visit")
+    def record_visit(self) -> None:
+        """Read the previous visit to this knowledge base and record this one (state.py)."""
+        from practicebase.state import visit
+
+        found = visit(self.kb.root, self.today)
+        self.post_message(VisitRecorded(found.previous, found.problem))
+
+    @on(VisitRecorded)
+    def _visit_recorded(self, message: VisitRecorded) -> None:
+        if message.problem:  # said once; everything else works as before
+            effect = "nothing is marked new" if message.previous is None else "not recorded"
+            self.notify(
+                f"This visit is {effect}: {message.problem}"
+                if message.previous is not None
+                else f"Your last visit is not known, so {effect}: {message.problem}",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+        self.previous_visit = message.previous
+        self.search_screen.visit_known()
+
     # ---- navigation used by screens and the palette ------------------------------------
 
     def open_entry(self, entry_id: str, from_search: bool = False) -> None:
@@ -344,8 +371,6 @@ class PracticebaseApp(App[None]):
             ("Search screen", list(SearchScreen.BINDINGS)),
             ("Entry screen", list(EntryScreen.BINDINGS)),
             ("Coverage screen", list(CoverageScreen.BINDINGS)),
-            ("Recommendations screen", list(RecommendationsScreen.BINDINGS)),
-            ("Compare screen (from coverage)", list(CompareScreen.BINDINGS)),
             ("Every screen", list(self.BINDINGS)),
         ]
         self.push_screen(HelpScreen(sections))
@@ -401,21 +426,6 @@ class PracticebaseApp(App[None]):
 
         self._back_to_search()
         self.push_screen(CoverageScreen(), chosen)
-
-    def action_recommendations(self) -> None:
-        """Practice per inspection recommendation; a chosen cell becomes the search's filters."""
-
-        def chosen(filters: tuple[tuple[str, str], ...] | None) -> None:
-            if filters:
-                self.search_with_filters(filters)
-
-        self._back_to_search()
-        self.push_screen(RecommendationsScreen(), chosen)
-
-    def search_with_filters(self, filters: tuple[tuple[str, str], ...]) -> None:
-        """Back to the search screen, searching every entry with just these filters."""
-        self._back_to_search()
-        self.search_screen.set_filters(filters, text="")
 
     def action_go_search(self) -> None:
         self._back_to_search()

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from practicebase.entry import Entry, Problem
     from practicebase.search import Hit, Searcher, SearchResult
 
@@ -213,25 +215,21 @@ class SaveFailed(Message, bubble=False):
         self.reason = reason
 
 
-class RecommendationsBuilt(Message, bubble=False):
-    """The recommendations report was computed from the entry files."""
+class VisitRecorded(Message, bubble=False):
+    """This visit was recorded in the user's state folder; `previous` is the day of the last
+    one (None on a first visit), `problem` why the folder could not be read or written."""
 
-    def __init__(self, report: Any) -> None:
+    def __init__(self, previous: date | None, problem: str) -> None:
         super().__init__()
-        self.report = report
+        self.previous = previous
+        self.problem = problem
 
 
-class ForcesCompared(Message, bubble=False):
-    """The comparison of two forces was computed from the entry files."""
+class NewCounted(Message, bubble=False):
+    """`count` entries were added after the previous visit, `since` (the whole knowledge base,
+    whatever the search)."""
 
-    def __init__(self, comparison: Any) -> None:
+    def __init__(self, count: int, since: date) -> None:
         super().__init__()
-        self.comparison = comparison
-
-
-class ReportFailed(Message, bubble=False):
-    """A report for a view could not be computed; `reason` says why, in one line."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
+        self.count = count
+        self.since = since

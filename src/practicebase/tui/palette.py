@@ -20,7 +20,12 @@ if TYPE_CHECKING:
 ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("Search", "Focus the search box", "go_search", "search.focus"),
     ("Clear filters", "Remove every active filter", "clear_filters", "search.clear-filters"),
-    ("Cycle sort", "Relevance, most recently reviewed, title", "cycle_sort", "search.sort"),
+    (
+        "Cycle sort",
+        "Relevance, most recently reviewed, title, newest added, best evidence",
+        "cycle_sort",
+        "search.sort",
+    ),
     ("Show filters", "Show and focus the facet panel", "show_facets", "search.facets"),
     (
         "Use suggestion",
@@ -48,12 +53,6 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
         "app.rebuild-index",
     ),
     ("Coverage", "Forces by themes matrix of entry counts", "coverage", "app.coverage"),
-    (
-        "Recommendations",
-        "Practice per inspection recommendation: forces, stages, outcomes, gaps",
-        "recommendations",
-        "app.recommendations",
-    ),
     (
         "Toggle dark/light theme",
         "Switch between the dark and the light theme",

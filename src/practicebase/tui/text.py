@@ -64,6 +64,11 @@ def sensitive_badge() -> Text:
     return badge(SENSITIVE, "bold red")
 
 
+def new_badge() -> Text:
+    """Added since the user's previous visit to this knowledge base."""
+    return badge("new", "bold green")
+
+
 def due_badge() -> Text:
     return badge("review due", "bold yellow")
 

@@ -9,6 +9,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from practicebase.evidence import LEGEND as EVIDENCE_LEGEND
+
 NAVIGATION_KEYS = (
     ("up / down", "Move through results, facets, similar practice or the table"),
     ("enter", "Open the highlighted entry, toggle a filter, or search a coverage cell"),
@@ -50,6 +52,9 @@ def binding_rows(app: App, sections: list[tuple[str, list[BindingType]]]) -> Tex
     for key, what in NAVIGATION_KEYS:
         out.append(f"  {key:<16}", "bold")
         out.append(f"{what}\n")
+    out.append("\nEvidence mark in each result row (e.g. I3+)\n", "bold underline")
+    for meaning in EVIDENCE_LEGEND:
+        out.append(f"  {meaning}\n")
     out.append("\nSearching (the same as `practicebase search`)\n", "bold underline")
     for example, what in QUERY_LANGUAGE:
         out.append(f"  {example:<24}", "bold")

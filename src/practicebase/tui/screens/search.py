@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -22,6 +23,7 @@ from practicebase.tui.messages import (
     DocumentSaved,
     EntryLoaded,
     FacetToggled,
+    NewCounted,
     ResultsFetched,
     ResultsGathered,
     SaveFailed,
@@ -84,6 +86,8 @@ class SearchScreen(Screen[None]):
         self._exact_text: str | None = None
         # Said once in the status line with the next results (e.g. the index changed).
         self._status_note = ""
+        # (count, day): how many entries were added after the previous visit, that day.
+        self.new_count: tuple[int, date] | None = None
         # True when the next results answer a new question (text, filters, sort): start at
         # the top. Paging and refreshing keep the highlighted entry.
         self._new_question = True
@@ -193,7 +197,11 @@ class SearchScreen(Screen[None]):
         self.last_result = result
         vocabulary = self.app.kb.vocabulary
         self.query_one(StatusLine).show_result(
-            result, vocabulary, note=self._status_note, more_key=self._key("search.more")
+            result,
+            vocabulary,
+            note=self._status_note,
+            more_key=self._key("search.more"),
+            new=self._new_text(),
         )
         self._status_note = ""
         self.query_one(SuggestionLine).show_result(result, use_key=self._key("search.suggestion"))
@@ -235,18 +243,21 @@ class SearchScreen(Screen[None]):
     def index_ready(self) -> None:
         self.query_one("#index-progress").display = False
         self.search_now()
+        self._count_new()
 
     def index_updated(self, *, changed: bool) -> None:
         """The update after opening finished: hide its progress; search again if it changed."""
         self.query_one("#index-progress").display = False
         if changed:
             self.search_now(new_question=False)
+            self._count_new()
 
     def index_followed(self) -> None:
         """The live index changed (another process added, edited or rebuilt): search again,
         keeping the highlighted entry, and say why the results moved."""
         self._status_note = "index updated: results refreshed"
         self.search_now(new_question=False)
+        self._count_new()
 
     def index_failed(self, reason: str) -> None:
         self.query_one("#index-progress").display = False
@@ -254,6 +265,50 @@ class SearchScreen(Screen[None]):
         self.query_one(ResultsList).show_message(
             Text("Press ctrl+b to rebuild the search index from entries/.", "italic")
         )
+
+    # ---- new since the last visit -------------------------------------------------------
+
+    def visit_known(self) -> None:
+        """The app read the previous visit: mark rows added since, and count them all."""
+        results = self.query_one(ResultsList)
+        results.new_since = self.app.previous_visit
+        if results.hits and self.last_result is not None:
+            results.show_result(
+                self.last_result, keep_selection=True, more_key=self._key("search.more")
+            )
+        self._count_new()
+
+    def _count_new(self) -> None:
+        since = self.app.previous_visit
+        if since is not None and self.app.searcher is not None:
+            self.count_new(self.app.searcher, since)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="count-new")
+    def count_new(self, searcher: Searcher, since: date) -> None:
+        """How many entries of the whole knowledge base were added after `since`."""
+        request = SearchRequest(
+            text=f"added:>{since.isoformat()}", limit=1, with_facets=False, with_snippets=False
+        )
+        try:
+            total = searcher.search(request).total
+        except Exception:  # no count is better than a wrong one; search still works
+            return
+        self.post_message(NewCounted(total, since))
+
+    @on(NewCounted)
+    def _new_counted(self, message: NewCounted) -> None:
+        self.new_count = (message.count, message.since)
+        self._show_last_result()
+
+    def _new_text(self) -> Text | None:
+        """ "3 new since 12 Nov" for the status line, when any entry is new."""
+        if self.new_count is None or not self.new_count[0]:
+            return None
+        count, since = self.new_count
+        day = f"{since.day} {since:%b}"
+        if since.year != self.app.today.year:
+            day += f" {since.year}"
+        return Text(f"{count} new since {day}", "bold green")
 
     # ---- preview ---------------------------------------------------------------------
 
@@ -483,7 +538,10 @@ class SearchScreen(Screen[None]):
         """Show the last results' count, sort and filters again (after a passing message)."""
         if self.last_result is not None:
             self.query_one(StatusLine).show_result(
-                self.last_result, self.app.kb.vocabulary, more_key=self._key("search.more")
+                self.last_result,
+                self.app.kb.vocabulary,
+                more_key=self._key("search.more"),
+                new=self._new_text(),
             )
 
     def action_back(self) -> None:

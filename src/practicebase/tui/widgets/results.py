@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from practicebase.evidence import evidence_mark
 from practicebase.search import Hit, SearchResult
 from practicebase.tui import text as t
 
@@ -16,11 +19,23 @@ MORE_ID = "__more__"
 """Option id of the "N more" row (entry ids are slugs and never contain underscores)."""
 
 
-def hit_prompt(hit: Hit) -> Text:
-    """A results row: title and badges, forces, then the snippet with matches emphasised."""
+def is_new(hit: Hit, since: date | None) -> bool:
+    """True when the entry was added after the previous visit (`since`); never on a first
+    visit, nor for an entry without an `added` date."""
+    return since is not None and hit.added is not None and hit.added > since
+
+
+def hit_prompt(hit: Hit, new_since: date | None = None) -> Text:
+    """A results row: the evidence mark (`I3+`, a column of its own), title and badges (new
+    since the last visit, marking, review due), then forces, stage and outcome, then the
+    snippet with matches emphasised. The mark goes before the title, which wraps between
+    words, so the badges' line is no wider than before."""
     row = Text()
+    row.append(evidence_mark(hit.stage, hit.sms_level, hit.outcome), "bold")
+    row.append(" ")
     row.append_text(t.line(hit.title, "bold"))
     for tag in (
+        t.new_badge() if is_new(hit, new_since) else None,
         t.sensitive_badge() if hit.classification == t.SENSITIVE else None,
         t.due_badge() if hit.is_due else None,
     ):
@@ -54,6 +69,8 @@ class ResultsList(OptionList):
         super().__init__(id=id, markup=False)
         self.hits: tuple[Hit, ...] = ()
         self.total = 0
+        # Rows of entries added after this day are marked new (the app's previous visit).
+        self.new_since: date | None = None
 
     def show_result(
         self, result: SearchResult, *, keep_selection: bool = True, more_key: str = "ctrl+l"
@@ -66,7 +83,7 @@ class ResultsList(OptionList):
         for hit in result.hits:
             if options:
                 options.append(None)  # a divider between rows
-            options.append(Option(hit_prompt(hit), id=hit.id))
+            options.append(Option(hit_prompt(hit, self.new_since), id=hit.id))
         remaining = result.total - len(result.hits)
         if remaining > 0:
             them = "it" if remaining == 1 else "them"

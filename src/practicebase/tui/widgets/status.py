@@ -12,6 +12,13 @@ from practicebase.tui import text as t
 from practicebase.tui.widgets.facets import FACET_TITLES, value_label
 from practicebase.vocabulary import Vocabulary
 
+SORT_LABELS = {"newest": "newest added", "evidence": "best evidence"}
+"""How the status line names a sort, where its id alone says too little."""
+
+
+def sort_label(sort: str) -> str:
+    return SORT_LABELS.get(sort, sort)
+
 
 def filters_text(filters: Sequence[tuple[str, str]], vocabulary: Vocabulary) -> Text:
     """Active filters as `Force: West Midlands Police, Theme: referrals`."""
@@ -66,7 +73,9 @@ class StatusLine(FittedLine):
         vocabulary: Vocabulary,
         note: str = "",
         more_key: str = "ctrl+l",
+        new: Text | None = None,
     ) -> None:
+        """`new` ("3 new since 12 Nov") stays in every variant: it is said only this session."""
         request = result.request
         shown = len(result.hits)
         noun = "entry" if result.total == 1 else "entries"
@@ -76,7 +85,10 @@ class StatusLine(FittedLine):
         else:
             count = Text(f"{result.total} {noun}", "bold")
             more_hint = Text()
-        sort = Text(f"  sort: {request.sort}")
+        sort = Text(f"  sort: {sort_label(request.sort)}")
+        if new is not None and new.plain:
+            sort.append("  ")
+            sort.append_text(new)
         filters = Text()
         clear_hint = Text()
         if request.filters:
