@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.realtext import DEFAULT_SOURCE, read_pages
 from benchmarks.report import check_targets, growth, render
 from benchmarks.run import Options, run_size
 
@@ -31,7 +32,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--entries",
         default="1000",
         metavar="N[,N...]",
-        help="knowledge base sizes, e.g. 1000,10000,50000 (default: 1000)",
+        help="synthetic knowledge base sizes, e.g. 10000,50000 (default: 1000; 0: none)",
+    )
+    parser.add_argument(
+        "--real-text",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run N entries of real text (0: none; issue 15 uses 1000)",
+    )
+    parser.add_argument(
+        "--real-source",
+        type=Path,
+        default=DEFAULT_SOURCE,
+        metavar="PATH",
+        help="the real text: the 18F guides export (default: ../shared/corpora/18f-guides) "
+        "or any folder of Markdown files",
+    )
+    parser.add_argument(
+        "--process-queries",
+        type=int,
+        default=None,
+        metavar="N",
+        help="`search --json` processes over the first N queries of the mix (default: all)",
     )
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default: 1)")
     parser.add_argument(
@@ -80,9 +103,19 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         print(f"--entries: not a list of numbers: {args.entries!r}", file=sys.stderr)
         return 2
-    if not sizes or min(sizes) < 1:
-        print("--entries: sizes must be positive", file=sys.stderr)
+    sizes = [n for n in sizes if n != 0]
+    if (not sizes and args.real_text < 1) or min(sizes, default=1) < 1 or args.real_text < 0:
+        print("--entries, --real-text: sizes must be positive", file=sys.stderr)
         return 2
+    if args.real_text:
+        try:
+            pages = read_pages(args.real_source)
+        except (OSError, ValueError) as exc:
+            print(f"--real-source: cannot read {args.real_source}: {exc}", file=sys.stderr)
+            return 2
+        if not pages:
+            print(f"--real-source: no Markdown pages in {args.real_source}", file=sys.stderr)
+            return 2
     opts = Options(
         seed=args.seed,
         repeats=max(1, args.repeats),
@@ -90,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         process_runs=max(1, args.process_runs),
         tui=not args.no_tui,
         skip=frozenset(p.strip() for p in args.skip.split(",") if p.strip()),
+        process_queries=args.process_queries,
+        real_source=args.real_source,
         **({"typed": tuple(args.typed.split(","))} if args.typed else {}),
     )
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="practicebase-bench-"))
@@ -109,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
             "byte_compiled": compiled,
+            "load_average_at_start": os.getloadavg(),
         },
         "options": {
             "entries": sizes,
@@ -119,20 +155,29 @@ def main(argv: list[str] | None = None) -> int:
             "process_runs": opts.process_runs,
             "tui": opts.tui,
             "skip": sorted(opts.skip),
+            "real_text": args.real_text,
+            "real_source": str(args.real_source) if args.real_text else None,
+            "process_queries": opts.process_queries,
         },
         "sizes": [],
     }
     try:
-        for n in sorted(sizes):
-            size = run_size(n, workdir, opts, log)
+        runs = [(n, "synthetic") for n in sorted(sizes)]
+        runs += [(args.real_text, "real")] if args.real_text else []
+        for n, kind in runs:
+            size = run_size(n, workdir, opts, log, kind=kind)
             size["targets"] = check_targets(size)
             results["sizes"].append(size)
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    results["growth"] = growth(results["sizes"])
+    results["growth"] = growth([s for s in results["sizes"] if s["corpus"] == "synthetic"])
     results["meta"]["seconds"] = time.time() - started
-    out = args.json or DEFAULT_OUT / f"results-{'-'.join(str(n) for n in sorted(sizes))}.json"
+    results["meta"]["load_average_at_end"] = os.getloadavg()
+    name = "-".join(
+        [*(str(n) for n in sorted(sizes)), *([f"real{args.real_text}"] * bool(args.real_text))]
+    )
+    out = args.json or DEFAULT_OUT / f"results-{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     print(render(results))

@@ -2,7 +2,8 @@
 
     python -m benchmarks.child measure -- CMD...   run CMD; print seconds and peak RSS (JSON)
     python -m benchmarks.child fts5-build ENTRIES DB
-    python -m benchmarks.child tui ROOT            print "shown" when the app shows results
+    python -m benchmarks.child tui ROOT TIMEOUT TEXT  type TEXT into the app at launch; print
+                                                  "shown" when its results are shown
 
 Peak RSS is `getrusage(RUSAGE_CHILDREN).ru_maxrss` after the command ends: the largest
 resident set of the command or any process it started and waited for (Whoosh's
@@ -81,7 +82,7 @@ def measure(cmd: list[str]) -> dict:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "seconds": seconds,
-        "tree_peak_pss_mb": peak_pss / 1e6,
+        "tree_peak_pss_mb": (peak_pss / 1e6) or None,  # None: ended before the first sample
         # CPU time of the command and its workers: steadier than wall time on a busy machine.
         "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "peak_rss_mb": _peak_mb(resource.RUSAGE_CHILDREN),
@@ -101,7 +102,9 @@ def fts5_build(entries: Path, db: Path) -> dict:
     return result
 
 
-async def _tui_until_results(root: Path, timeout: float) -> dict:
+async def _tui_until_results(root: Path, timeout: float, typed: str) -> dict:
+    """Start the app, type `typed` into the search box at once, and wait for the results of
+    that typed question (not the empty question's list shown on launch)."""
     started = time.perf_counter()
     from practicebase.kb import KnowledgeBase
     from practicebase.tui.app import PracticebaseApp
@@ -111,21 +114,27 @@ async def _tui_until_results(root: Path, timeout: float) -> dict:
     shown_at = None
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.search_screen
+        await pilot.press(*typed)
+        typed_at = time.perf_counter()
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
             # Results are shown once the screen has handled a ResultsFetched message.
-            if screen.last_result is not None:
+            result = screen.last_result
+            if result is not None and result.request.text == typed:
                 shown_at = time.perf_counter()
                 break
             await pilot.pause(0.005)
         if shown_at is not None:
             print("shown", flush=True)
-        hits = len(screen.last_result.hits) if screen.last_result is not None else 0
+        result = screen.last_result
+        hits = len(result.hits) if result is not None and result.request.text == typed else 0
         app.exit()
     return {
         "import_seconds": imported - started,
+        "typed_seconds": typed_at - started,
         "seconds_in_process": (shown_at - started) if shown_at else None,
         "hits_shown": hits,
+        "typed": typed,
     }
 
 
@@ -136,9 +145,7 @@ def main(argv: list[str]) -> int:
     elif command == "fts5-build":
         result = fts5_build(Path(rest[0]), Path(rest[1]))
     elif command == "tui":
-        result = asyncio.run(
-            _tui_until_results(Path(rest[0]), float(rest[1]) if len(rest) > 1 else 120)
-        )
+        result = asyncio.run(_tui_until_results(Path(rest[0]), float(rest[1]), rest[2]))
     else:
         print(f"unknown command {command!r}", file=sys.stderr)
         return 2

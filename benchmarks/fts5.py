@@ -114,8 +114,11 @@ class Fts5Index:
                     changed.append(Path(path))
         return changed
 
-    def search(self, query: BenchQuery, limit: int = 20) -> tuple[int, list[tuple]]:
-        """(total, top `limit` rows with snippets); facet counts computed too, like a search page.
+    def search(
+        self, query: BenchQuery, limit: int = 20, *, facets: bool = True
+    ) -> tuple[int, list[tuple]]:
+        """(total, top `limit` rows with snippets); facet counts computed too, like a search page
+        (unless `facets` is False, as for `practicebase search --json`).
 
         The matching rowids go once into a temporary table that the count, the top page and
         the facet counts all read, so the MATCH runs twice, not three times.
@@ -145,10 +148,11 @@ class Fts5Index:
                     "WHERE rowid IN temp.hits LIMIT ?",
                     (limit,),
                 ).fetchall()
-            self.conn.execute(
-                "SELECT field, value, count(*) FROM temp.hits JOIN facets USING (docid) "
-                "GROUP BY field, value ORDER BY 3 DESC"
-            ).fetchall()
+            if facets:
+                self.conn.execute(
+                    "SELECT field, value, count(*) FROM temp.hits JOIN facets USING (docid) "
+                    "GROUP BY field, value ORDER BY 3 DESC"
+                ).fetchall()
         except sqlite3.OperationalError:
             return 0, []  # FTS5 rejects some typed input (e.g. a bare '-'): no results
         return total, rows
@@ -181,3 +185,59 @@ def timed_build(db_path: Path, entries_dir: Path) -> dict:
     seconds = time.perf_counter() - start
     index.close()
     return {"seconds": seconds, "entries": len(paths), "bytes": db_path.stat().st_size}
+
+
+# --- whole processes, timed like practicebase's commands ------------------------------------
+#
+#   python -m benchmarks.fts5 build DB ENTRIES          a fresh database of every entry file
+#   python -m benchmarks.fts5 index DB ENTRIES          re-read the files whose mtime changed
+#   python -m benchmarks.fts5 add DB FILE COPY          copy FILE to COPY, insert it
+#   python -m benchmarks.fts5 search DB QUERY-JSON      total and top 20 with snippets as JSON
+#
+# Each starts Python, imports what it needs (sqlite3, PyYAML to parse entries) and prints its
+# answer, as `practicebase index`, `add` and `search --json --limit 20` do.
+
+
+def _main(argv: list[str]) -> int:
+    import json
+    import shutil
+    import sys
+
+    command, args = argv[0], argv[1:]
+    if command == "build":
+        result = timed_build(Path(args[0]), Path(args[1]))
+        print(f"{result['entries']} entries")
+    elif command == "index":
+        index = Fts5Index(Path(args[0]))
+        changed = index.changed_files(Path(args[1]))
+        index.upsert(changed)
+        index.close()
+        print(f"{len(changed)} changed")
+    elif command == "add":
+        source, copy = Path(args[1]), Path(args[2])
+        read_entry(source)  # refuse what does not parse, as `add` checks first
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, copy)
+        index = Fts5Index(Path(args[0]))
+        index.upsert([copy])
+        index.close()
+        print(f"added {copy.name}")
+    elif command == "search":
+        spec = json.loads(args[1])
+        query = BenchQuery("process", spec["text"], spec["fts"], tuple(map(tuple, spec["filters"])))
+        index = Fts5Index(Path(args[0]))
+        total, rows = index.search(query, limit=20, facets=False)
+        index.close()
+        hits = [{"rowid": r[0], "title": r[1], "snippet": r[2], "score": r[3]} for r in rows]
+        json.dump({"total": total, "hits": hits}, sys.stdout, indent=2)
+        print()
+    else:
+        print(f"unknown command {command!r}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(_main(sys.argv[1:]))

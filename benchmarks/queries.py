@@ -128,3 +128,49 @@ def typing_prefixes(typed: str) -> list[BenchQuery]:
         fts = " ".join(words) if text.endswith(" ") else " ".join([*words[:-1], words[-1] + "*"])
         out.append(BenchQuery("typing", text, fts))
     return out
+
+
+def real_text_mix() -> list[BenchQuery]:
+    """Queries for the real-text corpus (18F guides: user research, accessibility, agile
+    delivery, procurement, engineering): every kind of the synthetic mix, with words those
+    pages use."""
+    mix: list[BenchQuery] = []
+    mix += _same(
+        "single",
+        "accessibility",
+        "research",
+        "procurement",
+        "agile",
+        "privacy",
+        "security",
+        "prototype",
+        "stakeholders",
+        "documentation",
+        "cloud",
+    )
+    mix += _same(
+        "several",
+        "user research interviews",
+        "accessibility testing screen reader",
+        "agile contract vendor",
+        "plain language content",
+        "open source code review",
+        "how do we recruit participants for usability testing",
+    )
+    sentence = mix[-1].text
+    mix[-1] = BenchQuery("several", sentence, " OR ".join(sentence.split()))
+    mix += _same("phrase", '"user research"', '"plain language"', '"open source"')
+    mix += [
+        BenchQuery("or-not", "privacy OR security", "privacy OR security"),
+        BenchQuery("or-not", "research -accessibility", "research NOT accessibility"),
+        BenchQuery("or-not", "agile NOT waterfall", "agile NOT waterfall"),
+        BenchQuery("filter", "force:cheshire research", "research", (("force", "cheshire"),)),
+        BenchQuery("filter", "theme:online design", "design", (("theme", "online"),)),
+    ]
+    mix += _same("prefix", "access*", "interv*", "proto*", "eng*")
+    mix += _same("typo", "accesibility", "reserch", "procurment")
+    mix += _same("spelling", "organisation", "behaviour", "prioritise")
+    return mix
+
+
+REAL_TEXT_TYPED = ("user research interv", "accessibility testin", "agile delivery vendo")

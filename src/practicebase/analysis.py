@@ -160,6 +160,15 @@ def _filter_class():
             self.variants = state["variants"]
             self._cache = {}
 
+        def term_of(self, text: str) -> str:
+            """The index term of one word (what `__call__` makes of a token's text)."""
+            out = self._cache.get(text)
+            if out is None:
+                out = stem(_folder_for(self.variants)(text.lower()))
+                if len(self._cache) < 200_000:
+                    self._cache[text] = out
+            return out
+
         def __call__(self, tokens):
             cache = self._cache
             fold = _folder_for(self.variants)
@@ -338,23 +347,37 @@ def markdown_to_text(body: str) -> str:
     """
     text = body.replace("\r\n", "\n")
     text = _BLANK_RUN.sub(" ", text)
-    text = _FENCE.sub("", text)
-    text = _REF_DEF.sub("", text)
-    text = _TABLE_RULE.sub("", text)
-    text = _IMAGE.sub(r"\1", text)
-    text = _LINK.sub(r"\1", text)
-    text = _REF_LINK.sub(r"\1", text)
-    text = _AUTOLINK.sub(r"\1", text)
-    text = _TAG.sub("", text)
+    # Each pass only when its marker character occurs: most bodies have no fences, images,
+    # tags or escapes, and a pass over the whole text costs as much as finding nothing.
+    if "```" in text or "~~~" in text:
+        text = _FENCE.sub("", text)
+    if "[" in text:
+        text = _REF_DEF.sub("", text)
+    if "---" in text:
+        text = _TABLE_RULE.sub("", text)
+    if "![" in text:
+        text = _IMAGE.sub(r"\1", text)
+    if "[" in text:
+        text = _LINK.sub(r"\1", text)
+        text = _REF_LINK.sub(r"\1", text)
+    if "<" in text:
+        text = _AUTOLINK.sub(r"\1", text)
+        text = _TAG.sub("", text)
     text = _RULE.sub("", text)
-    text = _HEADING.sub(_heading_text, text)
+    if "#" in text:
+        text = _HEADING.sub(_heading_text, text)
     text = _SETEXT.sub("", text)
-    text = _QUOTE.sub("", text)
+    if ">" in text:
+        text = _QUOTE.sub("", text)
     text = _BULLET.sub(r"\1", text)
-    text = _CODE.sub("", text)
-    text = _STARS.sub("", text)
-    text = _UNDERSCORES.sub("", text)
-    text = _ESCAPE.sub(r"\1", text)
+    if "`" in text:
+        text = _CODE.sub("", text)
+    if "*" in text:
+        text = _STARS.sub("", text)
+    if "_" in text:
+        text = _UNDERSCORES.sub("", text)
+    if "\\" in text:
+        text = _ESCAPE.sub(r"\1", text)
     text = text.replace("|", " ")
     text = unescape_html(text)
     text = _BLANK_RUN.sub(" ", text)

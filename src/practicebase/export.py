@@ -15,7 +15,7 @@ JSON structure (version 1), stable: keys are only ever added::
                   "contact": {"role", "email", "name", "phone"}, "audience", "partners",
                   "ideology", "recommendations", "classification", "sms_level", "related",
                   "supersedes", "links": [{"title", "url"}], "tags", "form", "path",
-                  "body"}, ...]}
+                  "body", "added"}, ...]}
 
 Dates are ISO strings or null; lists are lists of ids; entries are sorted by id.
 
@@ -80,6 +80,7 @@ CSV_COLUMNS = (
     "tags",
     "form",
     "path",
+    "added",
 )
 LIST_SEPARATOR = "; "
 LINK_SEPARATOR = " ; "
@@ -209,6 +210,7 @@ def entry_record(
         "form": entry.form,
         "path": relative_path(kb, entry),
         "body": entry.body,
+        "added": _iso(entry.added),
     }
 
 
@@ -272,6 +274,7 @@ def csv_row(entry: Entry, *, kb: KnowledgeBase | None = None) -> list[str]:
         "tags": LIST_SEPARATOR.join(entry.tags),
         "form": entry.form,
         "path": relative_path(kb, entry),
+        "added": _iso(entry.added),
     }
     return [_cell(values[column]) for column in CSV_COLUMNS]
 

@@ -563,6 +563,10 @@ def _broken_lock_notice(holder: LockHolder | None) -> list[str]:
 def _whoosh_writer(ix, **kwargs):
     from whoosh.index import LockError
 
+    # Start-up time: whoosh_internals imports Whoosh's writer, needed only to write.
+    from practicebase.whoosh_internals import install_fast_indexing
+
+    install_fast_indexing()
     try:
         return ix.writer(timeout=LOCK_TIMEOUT, **kwargs)
     except LockError as exc:
@@ -1062,6 +1066,9 @@ def rebuild_index(
 def _rebuild_locked(kb: KnowledgeBase, *, progress: Progress | None, procs: int) -> IndexReport:
     from whoosh import index as windex
 
+    # Start-up time: whoosh_internals imports Whoosh's writer, needed only to write.
+    from practicebase.whoosh_internals import install_fast_indexing
+
     vocabulary = kb.vocabulary
     index_dir = kb.index_dir
     keep = current_generation(kb)
@@ -1072,6 +1079,7 @@ def _rebuild_locked(kb: KnowledgeBase, *, progress: Progress | None, procs: int)
     report = IndexReport(rebuilt=True)
 
     words = WordList()
+    install_fast_indexing()
     try:
         ix = windex.create_in(str(location), build_schema(vocabulary))
         writer_args: dict[str, Any] = {}

@@ -436,3 +436,29 @@ def compare_forces(
         themes=tuple(themes),
         recommendations=tuple(recommendations),
     )
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """Entries added on or after `since`, newest first (then by title), and how many entries
+    have no `added` date, so cannot be said to be new or not."""
+
+    since: date
+    today: date
+    entries: tuple[Entry, ...]
+    undated: int
+
+
+def new_report(entries: Iterable[Entry], *, since: date, today: date) -> NewReport:
+    """What joined the knowledge base on or after `since`: entries whose `added` date is
+    from `since` on, newest first, then by title and id."""
+    found: list[Entry] = []
+    undated = 0
+    for entry in entries:
+        if entry.added is None:
+            undated += 1
+        elif entry.added >= since:
+            found.append(entry)
+    found.sort(key=lambda e: (e.title.casefold(), e.id))
+    found.sort(key=lambda e: e.added, reverse=True)  # stable: titles stay in order per day
+    return NewReport(since=since, today=today, entries=tuple(found), undated=undated)

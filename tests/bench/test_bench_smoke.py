@@ -62,6 +62,10 @@ def test_suite_runs_at_a_tiny_size(tmp_path: Path, capsys: pytest.CaptureFixture
             "1",
             "--typed",
             "risk",
+            "--real-text",
+            "6",
+            "--process-queries",
+            "2",
             "--json",
             str(out),
             "--workdir",
@@ -70,28 +74,45 @@ def test_suite_runs_at_a_tiny_size(tmp_path: Path, capsys: pytest.CaptureFixture
     )
     assert status == 0
     printed = capsys.readouterr().out
-    assert "12 entries" in printed and "targets" in printed and "FTS5" in printed
+    assert "12 synthetic entries" in printed and "targets" in printed and "FTS5" in printed
+    assert "real-text" in printed and "load average" in printed
     results = json.loads(out.read_text())
-    (size,) = results["sizes"]
-    pb, fts = size["practicebase"], size["fts5"]
-    assert size["entries"] == 12 and size["query_count"] == 4
-    assert size["typing_count"] == 4
-    for engine in (pb, fts):
-        assert engine["rebuild"]["seconds"] > 0
-        assert engine["index_size_mb"] > 0
-        for path in ("queries", "typing"):
-            stats = engine[path]
-            assert stats["n"] > 0
-            assert stats["p50"] <= stats["p95"] <= stats["max"]
-    assert pb["rebuild"]["returncode"] == 0
-    for name in ("index_unchanged", "index_after_touch", "add_one", "search_process"):
-        assert pb[name]["returncode"] == 0, pb[name]
-        assert pb[name]["seconds"] > 0
-    assert pb["facets_returned"] is True
-    assert pb["queries"]["with_snippet"] > 0
-    assert pb["tui_first_results"]["seconds"] is not None, pb["tui_first_results"]
-    assert pb["tui_first_results"]["hits_shown"] > 0
-    assert isinstance(size["rare_word_totals"], list)
-    targets = {t["target"]: t for t in size["targets"]}
-    assert len(targets) == 9
-    assert all(t["met"] in (True, False) for t in targets.values())
+    synthetic, real = results["sizes"]
+    assert (synthetic["corpus"], real["corpus"]) == ("synthetic", "real")
+    assert synthetic["entries"] == 12 and synthetic["query_count"] == 4
+    assert synthetic["typing_count"] == 4
+    assert real["entries"] == 6
+    for size in (synthetic, real):
+        pb, fts = size["practicebase"], size["fts5"]
+        for engine in (pb, fts):
+            assert engine["rebuild"]["seconds"] > 0
+            assert engine["index_size_mb"] > 0
+            for path in ("queries", "typing"):
+                stats = engine[path]
+                assert stats["n"] > 0
+                assert stats["p50"] <= stats["p95"] <= stats["max"]
+            # Every process figure has the baseline's own process beside it.
+            for name in ("rebuild", "index_unchanged", "index_after_touch", "add_one"):
+                assert engine[name]["returncode"] == 0, engine[name]
+                assert engine[name]["seconds"] > 0
+            for name in ("search_process", "tui_first_results"):
+                assert engine[name]["seconds"] is not None, engine[name]
+            assert engine["search_json_process"]["n"] == 2
+            assert engine["search_json_process"]["returncode"] == 0
+        assert pb["facets_returned"] is True
+        assert pb["queries"]["with_snippet"] > 0
+        assert pb["typing"]["fresh_searcher_per_sequence"] is True
+        assert pb["tui_first_results"]["typed"] == "risk"
+        assert all(t["met"] in (True, False) for t in size["targets"]), size["targets"]
+    assert synthetic["practicebase"]["tui_first_results"]["hits_shown"] > 0
+    assert isinstance(synthetic["rare_word_totals"], list)
+    assert {t["target"] for t in synthetic["targets"]} >= {
+        "rebuild <= 10x FTS5 build",
+        "typing p95 (fresh searcher) <= 40 ms",
+        "app first typed results < 1.5 s",
+        "search --json process p95 < 0.6 s",
+    }
+    assert {t["target"] for t in real["targets"]} == {
+        "rebuild <= 12x FTS5 build",
+        "search --json process p95 <= 2.5x FTS5",
+    }

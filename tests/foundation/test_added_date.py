@@ -3,6 +3,7 @@ none (changing nothing else), and keeps the one a file has, through the real CLI
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -114,3 +115,12 @@ def test_a_file_without_added_is_valid(cli, kb, write_entry):
     run = cli("--root", kb, "validate", write_entry())
     assert run.code == 0, run.out
     assert "0 errors, 0 warnings" in run.out
+
+
+def test_show_prints_the_added_date(cli, kb, write_entry):
+    assert cli("--root", kb, "add", write_entry()).code == 0
+    run = cli("--root", kb, "show", "school-liaison-pilot")
+    assert run.code == 0, run.out
+    assert f"added           {TODAY.isoformat()}" in run.out.splitlines()
+    run = cli("--root", kb, "show", "school-liaison-pilot", "--json")
+    assert json.loads(run.out)["added"] == TODAY.isoformat()

@@ -324,3 +324,71 @@ def test_index_record_round_trips_and_keeps_its_separator_out() -> None:
     rel, back = decode_record(encode_record("entries/kent/gp-referrals.md", record))
     assert rel == "entries/kent/gp-referrals.md"
     assert back == record._replace(title="GP é\ufffdx")
+
+
+def _every_posting(kb: KnowledgeBase) -> dict:
+    """Every (field, term) -> [(doc id, weight, encoded value)], and every field length."""
+    from practicebase.index import open_index
+
+    ix, _generation = open_index(kb)
+    with ix.reader() as reader:
+        ids = {n: reader.stored_fields(n)["id"] for n in reader.all_doc_ids()}
+        postings = {}
+        for field, term in reader.all_terms():
+            matcher = reader.postings(field, term)
+            found = []
+            while matcher.is_active():
+                found.append((ids[matcher.id()], matcher.weight(), matcher.value()))
+                matcher.next()
+            postings[(field, term)] = sorted(found)
+        lengths = {
+            (ids[n], f): reader.doc_field_length(n, f)
+            for n in ids
+            for f in ("title", "summary", "body", "meta")
+        }
+    ix.close()
+    return {"postings": postings, "lengths": lengths}
+
+
+def test_fast_indexing_writes_what_whoosh_writes(
+    kb, write_entry: WriteEntry, monkeypatch: pytest.MonkeyPatch
+):
+    """The indexing fast paths (whoosh_internals.install_fast_indexing) against Whoosh's own
+    code: the same terms, positions, weights and field lengths, joined acronym terms too."""
+    bodies = [
+        "Prevent Case Management reviews; the PCM met twice. Radicalisation and radicalization.",
+        "Channel panel training for schools, the DSL and the designated safeguarding lead.",
+        "Social media, online harms and *emphasis* with [a link](https://example.org/x).",
+    ]
+    for i in range(12):
+        write_entry(f"fast-{i:02d}", body=bodies[i % 3] + f" Entry {i} words word{i}.")
+    rebuild_index(kb)
+    fast = _every_posting(kb)
+    monkeypatch.setenv("PRACTICEBASE_PUBLIC_WHOOSH", "1")
+    rebuild_index(kb)
+    public = _every_posting(kb)
+    assert fast["postings"].keys() == public["postings"].keys()
+    assert fast == public
+    assert ("body", b"prevent_case_manag") in fast["postings"]
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_posting_runs_written_in_batches_read_back_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, public: bool
+):
+    """A writer's postings spilled to sorted runs (batched by practicebase, one by one by
+    Whoosh) come back complete and in order, however the runs were written."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.writing import PostingPool
+
+    from practicebase.whoosh_internals import install_fast_indexing
+
+    install_fast_indexing()
+    if public:
+        monkeypatch.setenv("PRACTICEBASE_PUBLIC_WHOOSH", "1")
+    pool = PostingPool(FileStorage(str(tmp_path)), None, limitmb=0.05)
+    items = [("body", f"term{n % 977:04d}".encode(), n, 1.0, f"v{n}".encode()) for n in range(9000)]
+    for item in items:
+        pool.add(item)
+    assert len(pool.runs) > 2  # the limit made it spill
+    assert list(pool.iter_postings()) == sorted(items)

@@ -27,6 +27,7 @@ from practicebase.kb import KnowledgeBase  # noqa: E402
 from practicebase.search import Searcher, SearchRequest, SearchResult  # noqa: E402
 
 ENTRIES = 700
+SEED = 5
 # An entry copied this many times: its words give a page boundary inside a run of equal scores.
 TWINS = 30
 
@@ -73,7 +74,7 @@ def knowledge_bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Knowl
     """The generated knowledge base on one segment, and a copy edited afterwards: a second
     segment, deleted documents (edited and removed entries), new entries."""
     base = tmp_path_factory.mktemp("pruning")
-    corpus = generate_corpus(base / "one", ENTRIES, seed=5)
+    corpus = generate_corpus(base / "one", ENTRIES, seed=SEED)
     for number in range(TWINS):
         _twin(corpus.paths[0], number)
     title = re.search(r"^title: (.+)$", corpus.paths[0].read_text(encoding="utf-8"), re.M)
@@ -83,8 +84,8 @@ def knowledge_bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Knowl
     shutil.copytree(corpus.root, base / "many")
     many = KnowledgeBase(base / "many")
     moved = [many.root / p.relative_to(corpus.root) for p in corpus.paths]
-    touch_fraction(type(corpus)(root=many.root, paths=tuple(moved), seed=5), 0.05)
-    for path in random.Random(5).sample(moved[1:], 15):
+    touch_fraction(type(corpus)(root=many.root, paths=tuple(moved), seed=SEED), 0.05)
+    for path in random.Random(SEED).sample(moved[1:], 15):
         path.unlink()
     for number in range(TWINS, TWINS + 5):
         _twin(moved[0], number)
@@ -111,7 +112,11 @@ def searcher(
 
 
 def _requests() -> list[SearchRequest]:
-    texts = [q.text for q in query_mix(build_word_table(1))] + QUESTIONS
+    table = build_word_table(SEED)
+    # Long questions of rarer words; in the last, no word holds a page of entries.
+    long_questions = [" ".join(table.words[start : start + 60]) for start in (500, 1500)]
+    long_questions.append(" ".join(table.words[2500::9]))
+    texts = [q.text for q in query_mix(table)] + QUESTIONS + long_questions
     plain = {"with_facets": False, "with_snippets": False}  # (neither depends on pruning)
     requests = [SearchRequest(text, limit=20, **plain) for text in texts]
     requests += [SearchRequest(text, offset=20, limit=20, **plain) for text in texts]

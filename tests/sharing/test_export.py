@@ -305,6 +305,7 @@ def entry_from_record(record: dict) -> Entry:
         outcome=record["outcome"],
         status=record["status"],
         started=day(record["started"]),
+        added=day(record["added"]),
         audience=tuple(record["audience"]),
         partners=tuple(record["partners"]),
         ideology=tuple(record["ideology"]),

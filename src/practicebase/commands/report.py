@@ -1,6 +1,6 @@
-"""`practicebase report coverage|due|stats|recommendations|compare`: where practice is, what
-needs review, counts, the practice behind each inspection recommendation, two forces side by
-side."""
+"""`practicebase report coverage|due|stats|recommendations|compare|new`: where practice is,
+what needs review, counts, the practice behind each inspection recommendation, two forces side
+by side, what is new."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import argparse
 import csv
 import io
 import json
+import re
 import textwrap
 from collections.abc import Callable
 from datetime import date
@@ -21,13 +22,14 @@ if TYPE_CHECKING:
         DueReport,
         ForceComparison,
         LoadedEntries,
+        NewReport,
         RecommendationsReport,
         Stats,
     )
 
 HELP = (
     "reports: coverage of themes by force, entries due for review, statistics, "
-    "practice per inspection recommendation, two forces compared"
+    "practice per inspection recommendation, two forces compared, entries added lately"
 )
 
 WIDTH = 80
@@ -51,6 +53,21 @@ def _non_negative(text: str) -> int:
     return value
 
 
+DEFAULT_NEW_DAYS = 30
+
+
+def _strict_date(text: str) -> date:
+    """A date written YYYY-MM-DD (only that form, as in entry files)."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip()):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date written YYYY-MM-DD, e.g. 2026-01-31"
+        )
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid date") from None
+
+
 # `report due --within` at most: a century is already every entry; more overflows dates.
 MAX_WITHIN = 36_500
 
@@ -63,13 +80,16 @@ def _days(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from practicebase.evidence import LEGEND
+
     parser.epilog = (
         "examples:\n"
         "  practicebase report coverage --min-forces 3\n"
         "  practicebase report due --within 14 --force GMP\n"
         "  practicebase report stats --json\n"
         "  practicebase report recommendations --format csv > recommendations.csv\n"
-        "  practicebase report compare GMP kent\n\n"
+        "  practicebase report compare GMP kent\n"
+        "  practicebase report new --days 30\n\n"
         "Run `practicebase report REPORT --help` for each report's options."
     )
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -181,6 +201,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="text (default), or csv/json with ids for scripts",
     )
 
+    new = reports.add_parser(
+        "new",
+        help="entries added since a date or in the last N days, newest first",
+        description="Entries whose `added` date (the day `practicebase add` filed them) is on "
+        "or after --since DATE, or within the last --days N days (on or after today minus N; "
+        f"--days 0 is today only; default: the last {DEFAULT_NEW_DAYS} days), newest first, "
+        "with their forces, themes and evidence mark. Entries without an `added` date (files "
+        "copied into entries/ by hand) are not listed; the report says how many there are.",
+        epilog="examples:\n"
+        "  practicebase report new --days 7\n"
+        "  practicebase report new --since 2026-01-01 --format csv > new.csv\n"
+        "  practicebase report new --since 2026-11-01 --format json\n\n"
+        "The evidence mark, e.g. I3+:\n" + "".join(f"  {legend}\n" for legend in LEGEND),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    when = new.add_mutually_exclusive_group()
+    when.add_argument(
+        "--since", type=_strict_date, metavar="YYYY-MM-DD", help="entries added on or after DATE"
+    )
+    when.add_argument(
+        "--days",
+        type=_days,
+        metavar="N",
+        help=f"entries added in the last N days (default {DEFAULT_NEW_DAYS})",
+    )
+    new.add_argument(
+        "--format",
+        choices=("text", "csv", "json"),
+        default="text",
+        help="text (default), or csv/json for scripts",
+    )
+    new.add_argument(
+        "--today", type=_strict_date, metavar="YYYY-MM-DD", help="count from this date (testing)"
+    )
+
 
 def run(args: argparse.Namespace) -> int:
     from practicebase.commands.common import knowledge_base
@@ -192,6 +247,7 @@ def run(args: argparse.Namespace) -> int:
         "stats": _stats,
         "recommendations": _recommendations,
         "compare": _compare,
+        "new": _new,
     }
     return handlers[args.report](args, kb)
 
@@ -774,6 +830,7 @@ def compare_text(c: ForceComparison, kb: KnowledgeBase) -> str:
             f"{clean_line(vocabulary.force_name(a))} ({a}) and "
             f"{clean_line(vocabulary.force_name(b))} ({b})",
             WIDTH,
+            break_on_hyphens=False,
         ),
         f"{a}: {plural_entries(c.totals[0])}; {b}: {plural_entries(c.totals[1])}"
         + (f"; {plural_entries(joint)} of both (counted for each)" if joint else ""),
@@ -828,3 +885,158 @@ def compare_text(c: ForceComparison, kb: KnowledgeBase) -> str:
 
 def plural_entries(n: int) -> str:
     return f"{n} {'entry' if n == 1 else 'entries'}"
+
+
+# new --------------------------------------------------------------------------------------
+
+
+def _new(args: argparse.Namespace, kb: KnowledgeBase) -> int:
+    from datetime import timedelta
+
+    from practicebase.commands.common import CommandError, out
+    from practicebase.reports import new_report
+
+    today = args.today or date.today()
+    if args.since is not None:
+        since = args.since
+    else:
+        days = DEFAULT_NEW_DAYS if args.days is None else args.days
+        try:
+            since = today - timedelta(days=days)
+        except OverflowError:
+            raise CommandError(f"--days {days} from {today} goes before the first date") from None
+    report = new_report(_load(kb).entries, since=since, today=today)
+    if args.format == "json":
+        out(json.dumps(new_json(report, kb), indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        out(new_csv(report, kb).rstrip("\n"))
+    else:
+        out(new_text(report, kb))
+    return 0
+
+
+NEW_CSV_COLUMNS = (
+    "added",
+    "id",
+    "title",
+    "forces",
+    "themes",
+    "stage",
+    "sms_level",
+    "outcome",
+    "evidence",
+    "classification",
+    "path",
+)
+
+
+def new_json(report: NewReport, kb: KnowledgeBase) -> dict[str, object]:
+    """The documented JSON structure of `report new --format json`."""
+    from practicebase.export import relative_path
+
+    return {
+        "since": report.since.isoformat(),
+        "today": report.today.isoformat(),
+        "count": len(report.entries),
+        "undated_entries": report.undated,
+        "entries": [
+            {
+                "id": e.id,
+                "title": e.title,
+                "added": e.added.isoformat() if e.added else None,
+                "forces": list(e.forces),
+                "themes": list(e.themes),
+                "evidence": {"stage": e.stage, "sms_level": e.sms_level, "outcome": e.outcome},
+                "classification": e.classification,
+                "path": relative_path(kb, e),
+            }
+            for e in report.entries
+        ],
+    }
+
+
+def new_csv(report: NewReport, kb: KnowledgeBase) -> str:
+    """One row per entry, newest first, with `NEW_CSV_COLUMNS`; lists are `;`-separated ids;
+    `evidence` is the three-character mark."""
+    from practicebase.evidence import evidence_mark
+    from practicebase.export import relative_path
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(NEW_CSV_COLUMNS)
+    for e in report.entries:
+        writer.writerow(
+            [
+                e.added.isoformat() if e.added else "",
+                e.id,
+                _csv_text(e.title),
+                ";".join(e.forces),
+                ";".join(e.themes),
+                e.stage,
+                "" if e.sms_level is None else e.sms_level,
+                e.outcome or "",
+                evidence_mark(e.stage, e.sms_level, e.outcome),
+                e.classification,
+                relative_path(kb, e) or "",
+            ]
+        )
+    return buffer.getvalue()
+
+
+def new_text(report: NewReport, kb: KnowledgeBase) -> str:
+    """Newest first, one block per entry: date, evidence mark, id and title, then forces and
+    themes, in 80 columns; the marking first and last when an entry is OFFICIAL-SENSITIVE."""
+    from practicebase.evidence import LEGEND, evidence_mark
+    from practicebase.export import sensitive_banner
+    from practicebase.sanitize import clean_line
+
+    n = len(report.entries)
+    window = (
+        f"from {report.since} to today ({report.today})"
+        if report.since <= report.today
+        else f"from {report.since} (after today, {report.today})"
+    )
+    lines = textwrap.wrap(
+        f"{n} {'entry' if n == 1 else 'entries'} added {window}, newest first", WIDTH
+    )
+    if n:
+        lines.append("Evidence mark, e.g. I3+:")
+        lines.extend(f"  {legend}" for legend in LEGEND)
+
+    def wrapped(text: str, indent: str) -> list[str]:
+        return textwrap.wrap(
+            text,
+            WIDTH,
+            initial_indent=indent,
+            subsequent_indent=indent + "  ",
+            break_on_hyphens=False,
+        )
+
+    for e in report.entries:
+        mark = evidence_mark(e.stage, e.sms_level, e.outcome)
+        added = e.added.isoformat() if e.added else "----------"
+        lines.append("")
+        lines.extend(
+            textwrap.wrap(
+                f"{added}  {mark}  {clean_line(e.id)}  {clean_line(e.title)}",
+                WIDTH,
+                subsequent_indent=" " * 17,
+                break_on_hyphens=False,
+            )
+        )
+        forces = ", ".join(clean_line(kb.vocabulary.force_name(f)) for f in e.forces)
+        lines.extend(wrapped(f"forces: {forces}", " " * 17))
+        lines.extend(wrapped(f"themes: {', '.join(e.themes)}", " " * 17))
+    if report.undated:
+        lines.append("")
+        lines.extend(
+            textwrap.wrap(
+                f"{report.undated} {'entry has' if report.undated == 1 else 'entries have'} no "
+                "`added` date (copied into entries/ by hand), so cannot be listed.",
+                WIDTH,
+            )
+        )
+    banner = sensitive_banner(e.classification for e in report.entries)
+    if banner:  # the marking first and last, as on every output holding such an entry
+        lines = [banner, "", *lines, "", banner.splitlines()[0]]
+    return "\n".join(lines)

@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from practicebase.commands.common import out
+from practicebase.evidence import LEGEND
 from practicebase.search.types import SORTS
 
 if TYPE_CHECKING:
@@ -27,10 +28,7 @@ EPILOG = """examples:
   practicebase search 'theme:referrals' --sort evidence
 
 Each result starts with its evidence mark, e.g. I3+:
-  stage: I independently evaluated, L evaluated locally, U untested
-  SMS level: 1-5 (Maryland Scientific Methods Scale), - none
-  outcome: + worked, ~ promising, * new/innovative, x didn't work, - none
-"""
+""" + "".join(f"  {legend}\n" for legend in LEGEND)
 
 JSON_VERSION = 1
 

@@ -90,6 +90,7 @@ def render(entry: Entry, vocabulary: Vocabulary) -> str:
         line("outcome", entry.outcome),
         line("status", entry.status),
         line("started", entry.started.isoformat() if entry.started else None),
+        line("added", entry.added.isoformat() if entry.added else None),
         line("last reviewed", entry.last_reviewed.isoformat()),
         line("review due", entry.review_due.isoformat() + due),
         line("classification", entry.classification),

@@ -264,8 +264,9 @@ class QueryScores:
                 key = lambda d: a[d] + b[d]  # noqa: E731
             elif leads:
                 key = leads[0].__getitem__
-            else:
-                key = parts[0][0].get
+            else:  # no unit holds k of them: by the weightiest unit, 0 where it is missing
+                lead = parts[0][0].get
+                key = lambda d: lead(d, 0.0)  # noqa: E731
             pool = set(heapq.nlargest(limit, sorted(pool), key=key))
         return pool
 

@@ -35,9 +35,11 @@ from practicebase.tui.messages import (
     VisitRecorded,
 )
 from practicebase.tui.palette import ActionsProvider, EntryTitlesProvider
+from practicebase.tui.screens.compare import CompareScreen
 from practicebase.tui.screens.coverage import CoverageScreen
 from practicebase.tui.screens.entry import EntryScreen
 from practicebase.tui.screens.help import HelpScreen
+from practicebase.tui.screens.recommendations import RecommendationsScreen
 from practicebase.tui.screens.search import SearchScreen
 
 if TYPE_CHECKING:
@@ -62,6 +64,7 @@ class PracticebaseApp(App[None]):
         Binding("f1", "help", "Help", id="app.help"),
         Binding("ctrl+n", "add_entry", "Add entry", id="app.add-entry", show=False),
         Binding("ctrl+g", "coverage", "Coverage", id="app.coverage", show=False),
+        Binding("f5", "recommendations", "Recommendations", id="app.recommendations", show=False),
         Binding("f3", "problem_files", "Files with errors", id="app.problem-files", show=False),
         Binding("ctrl+b", "rebuild_index", "Rebuild index", id="app.rebuild-index", show=False),
         Binding("ctrl+t", "toggle_theme", "Theme", id="app.toggle-theme", show=False),
@@ -371,6 +374,8 @@ class PracticebaseApp(App[None]):
             ("Search screen", list(SearchScreen.BINDINGS)),
             ("Entry screen", list(EntryScreen.BINDINGS)),
             ("Coverage screen", list(CoverageScreen.BINDINGS)),
+            ("Recommendations screen", list(RecommendationsScreen.BINDINGS)),
+            ("Compare screen (from coverage)", list(CompareScreen.BINDINGS)),
             ("Every screen", list(self.BINDINGS)),
         ]
         self.push_screen(HelpScreen(sections))
@@ -426,6 +431,21 @@ class PracticebaseApp(App[None]):
 
         self._back_to_search()
         self.push_screen(CoverageScreen(), chosen)
+
+    def action_recommendations(self) -> None:
+        """Practice per inspection recommendation; a chosen cell becomes the search's filters."""
+
+        def chosen(filters: tuple[tuple[str, str], ...] | None) -> None:
+            if filters:
+                self.search_with_filters(filters)
+
+        self._back_to_search()
+        self.push_screen(RecommendationsScreen(), chosen)
+
+    def search_with_filters(self, filters: tuple[tuple[str, str], ...]) -> None:
+        """Back to the search screen, searching every entry with just these filters."""
+        self._back_to_search()
+        self.search_screen.set_filters(filters, text="")
 
     def action_go_search(self) -> None:
         self._back_to_search()

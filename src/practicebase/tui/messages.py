@@ -215,6 +215,30 @@ class SaveFailed(Message, bubble=False):
         self.reason = reason
 
 
+class RecommendationsBuilt(Message, bubble=False):
+    """The recommendations report was computed from the entry files."""
+
+    def __init__(self, report: Any) -> None:
+        super().__init__()
+        self.report = report
+
+
+class ForcesCompared(Message, bubble=False):
+    """The comparison of two forces was computed from the entry files."""
+
+    def __init__(self, comparison: Any) -> None:
+        super().__init__()
+        self.comparison = comparison
+
+
+class ReportFailed(Message, bubble=False):
+    """A report for a view could not be computed; `reason` says why, in one line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
 class VisitRecorded(Message, bubble=False):
     """This visit was recorded in the user's state folder; `previous` is the day of the last
     one (None on a first visit), `problem` why the folder could not be read or written."""

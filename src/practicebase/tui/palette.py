@@ -54,6 +54,12 @@ ACTIONS: tuple[tuple[str, str, str, str], ...] = (
     ),
     ("Coverage", "Forces by themes matrix of entry counts", "coverage", "app.coverage"),
     (
+        "Recommendations",
+        "Practice per inspection recommendation: forces, stages, outcomes, gaps",
+        "recommendations",
+        "app.recommendations",
+    ),
+    (
         "Toggle dark/light theme",
         "Switch between the dark and the light theme",
         "toggle_theme",

@@ -1,4 +1,5 @@
-"""The coverage screen: a forces-by-themes matrix of entry counts; choosing a cell searches it."""
+"""The coverage screen: a forces-by-themes matrix of entry counts; choosing a cell searches it,
+and marking two forces opens them side by side."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from practicebase.coverage import Coverage, build_coverage, short_codes
 from practicebase.tui import text as t
 from practicebase.tui.errors import describe
 from practicebase.tui.messages import CoverageBuilt, IndexFailed
+from practicebase.tui.screens.compare import CompareScreen
 
 if TYPE_CHECKING:
     from practicebase.search import Searcher
@@ -28,6 +30,9 @@ SHORT_FORCE_WIDTH = 20
 
 TOTAL = "__total__"
 """Row key and column key of the totals (ids are slugs and never contain underscores)."""
+
+MARK = "● "
+"""Before the name of a force marked for comparison."""
 
 
 def theme_label(theme: str) -> Text:
@@ -72,13 +77,21 @@ class CoverageScreen(Screen[tuple[str | None, str | None]]):
 
     app: PracticebaseApp
 
-    BINDINGS = [Binding("escape", "back", "Back", id="coverage.back")]
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="coverage.back"),
+        Binding("m", "mark", "Mark", id="coverage.mark"),
+        Binding("c", "compare", "Compare", id="coverage.compare"),
+        Binding("f5", "app.recommendations", "Recommendations", id="coverage.recommendations"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
         self.coverage: Coverage | None = None
         self.short_headings = False
         """Theme codes as headings, with a legend under the table (a narrow terminal)."""
+        self.marked: list[str] = []
+        """Force ids marked for comparison, oldest first; at most two."""
+        self._title = Text()
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -134,11 +147,9 @@ class CoverageScreen(Screen[tuple[str | None, str | None]]):
     def _fill(self, coverage: Coverage, width: int) -> None:
         """(Re)build the table, with theme names as headings when they fit, else the short
         codes of `report coverage` and their legend; the cursor stays on its cell."""
-        vocabulary = self.app.kb.vocabulary
         table = self.query_one("#coverage", DataTable)
         cursor = table.cursor_coordinate
         self.short_headings = not full_labels_fit(coverage, width)
-        force_width = SHORT_FORCE_WIDTH if self.short_headings else FORCE_WIDTH
         codes = short_codes(coverage.themes) if self.short_headings else {}
         table.header_height = 1 if self.short_headings else 2
         table.clear(columns=True)
@@ -151,9 +162,7 @@ class CoverageScreen(Screen[tuple[str | None, str | None]]):
             table.add_column(heading, key=theme)
         table.add_column(Text("Total", "bold"), key=TOTAL)
         for force in forces:
-            name = vocabulary.force_name(force)
-            name = name if len(name) <= force_width else name[: force_width - 1] + "…"
-            cells = [t.line(name, "bold")]
+            cells = [self._name_cell(force)]
             cells += [count_cell(coverage.count(force, th), maximum) for th in coverage.themes]
             cells.append(Text(str(coverage.force_totals.get(force, 0)), "bold", justify="right"))
             table.add_row(*cells, key=force)
@@ -169,12 +178,60 @@ class CoverageScreen(Screen[tuple[str | None, str | None]]):
             " enter on a cell searches it",
             "bold",
         )
-        self.query_one("#coverage-title", Static).update(title)
+        self._title = title
+        self._show_title()
         key = self.query_one("#coverage-legend", Static)
         key.update(legend(codes))
         key.display = bool(codes)
         if forces:
             table.move_cursor(row=cursor.row, column=cursor.column)
+
+    def _name_cell(self, force: str) -> Text:
+        """The force's name, cut to fit, after a mark when it is marked for comparison."""
+        width = SHORT_FORCE_WIDTH if self.short_headings else FORCE_WIDTH
+        name = self.app.kb.vocabulary.force_name(force)
+        if force in self.marked:
+            width -= len(MARK)
+        name = name if len(name) <= width else name[: width - 1] + "…"
+        cell = t.line(name, "bold")
+        return Text.assemble((MARK, "bold yellow"), cell) if force in self.marked else cell
+
+    def _show_title(self) -> None:
+        """The title, and a line naming the marked forces and what to do next."""
+        title = self._title.copy()
+        names = [self.app.kb.vocabulary.force_name(f) for f in self.marked]
+        if len(names) == 2:
+            title.append_text(t.line(f"\nMarked {names[0]} and {names[1]}: c compares them"))
+        elif names:
+            title.append_text(t.line(f"\nMarked {names[0]}: m on another force to compare"))
+        self.query_one("#coverage-title", Static).update(title)
+
+    def action_mark(self) -> None:
+        """Mark (or unmark) the force of the cursor's row; a third mark replaces the oldest."""
+        table = self.query_one("#coverage", DataTable)
+        if self.coverage is None or not table.row_count:
+            return
+        force = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if force in (None, TOTAL):
+            self.notify("Move to a force's row to mark it.", markup=False)
+            return
+        changed = [force]
+        if force in self.marked:
+            self.marked.remove(force)
+        else:
+            self.marked.append(force)
+            if len(self.marked) > 2:
+                changed.append(self.marked.pop(0))
+        for f in changed:
+            table.update_cell(f, "force", self._name_cell(f))
+        self._show_title()
+
+    def action_compare(self) -> None:
+        """Open the two marked forces side by side."""
+        if len(self.marked) < 2:
+            self.notify("Mark two forces first: m on a force's row marks it.", markup=False)
+            return
+        self.app.push_screen(CompareScreen(self.marked[0], self.marked[1]))
 
     @on(DataTable.CellSelected, "#coverage")
     def _cell_chosen(self, event: DataTable.CellSelected) -> None:

@@ -22,6 +22,7 @@ FACET_TITLES = {
     "status": "Status",
     "audience": "Audience",
     "classification": "Classification",
+    "recommendation": "Inspection recommendation",
 }
 
 
@@ -37,7 +38,18 @@ def value_label(field: str, value: str, vocabulary: Vocabulary) -> str:
         return t.STAGE_LABELS.get(value, value)
     if field == "outcome":
         return t.OUTCOME_LABELS.get(value, value)
+    if field == "recommendation":
+        rec = vocabulary.recommendation(value)
+        return f"{value} {rec.label}" if rec and rec.label else value
     return value
+
+
+def provisional(field: str, value: str, vocabulary: Vocabulary) -> bool:
+    """Whether a value's label is a packaged, provisional recommendation label."""
+    if field != "recommendation":
+        return False
+    rec = vocabulary.recommendation(value)
+    return bool(rec and rec.label and rec.provisional)
 
 
 class FacetPanel(OptionList):
@@ -72,6 +84,8 @@ class FacetPanel(OptionList):
                 prompt = Text("[x]" if ticked else "[ ]", "bold" if ticked else "dim")
                 prompt.append(f"{count:>4} ", "dim")
                 prompt.append_text(t.line(value_label(field, value, self.vocabulary)))
+                if provisional(field, value, self.vocabulary):
+                    prompt.append(" (provisional)", "dim italic")
                 options.append(Option(prompt, id=option_id(field, value)))
         self.set_options(options)
         if keep is not None:
