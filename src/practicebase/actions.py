@@ -410,8 +410,9 @@ the problem, what you did, what happened, how you know, and who to ask.
 2. **Check** it: `practicebase validate school-liaison.md --strict` lists every problem as
    `file:line: error|warning: field: message`; fix them until it says 0 errors, 0 warnings.
 3. **Add** it: `practicebase add school-liaison.md` files it as
-   `entries/<force>/<id>.md`, refuses an unedited template or an id already taken, and warns
-   when it looks like an entry already here (update that one instead).
+   `entries/<force>/<id>.md` with an `added:` line recording the day (leave it out of your
+   file), refuses an unedited template or an id already taken, and warns when it looks like
+   an entry already here (update that one instead).
 4. **Submit** it: commit the new file under `entries/` and open a pull request (or send the
    file to the knowledge base's editors). Never include anything above OFFICIAL-SENSITIVE.
 
