@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from practicebase import textnorm
+from practicebase.lazyre import lazy_pattern
 
 # Re-exported: search and its tests import these from here.
 from practicebase.textnorm import (  # noqa: F401
@@ -285,29 +286,31 @@ class WordList:
 
 # Every pattern stays on one line and is bounded, so hostile input (thousands of `[`, `*`, `<`
 # or blank lines) is processed in linear time.
-_FENCE = re.compile(r"^(?:```|~~~)[^\n]*$", re.MULTILINE)
-_IMAGE = re.compile(r"!\[([^\[\]\n]{0,300})\]\([^()\n]{0,500}\)")
-_LINK = re.compile(r"\[([^\[\]\n]{1,300})\]\((?:[^()\n]|\([^()\n]{0,200}\)){0,500}\)")
-_REF_LINK = re.compile(r"\[([^\[\]\n]{1,300})\]\[[^\[\]\n]{0,100}\]")
-_REF_DEF = re.compile(r"^[ ]{0,3}\[[^\[\]\n]{1,300}\]:[ \t]+\S[^\n]*$", re.MULTILINE)
-_AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]{1,500})>")
-_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,200}>")
-_HEADING = re.compile(r"^[ ]{0,3}#{1,6}[ \t]*([^\n]*)$", re.MULTILINE)
-_SETEXT = re.compile(r"^[ ]{0,3}(?:=+|-+)[ \t]*$", re.MULTILINE)
-_QUOTE = re.compile(r"^[ ]{0,3}>[ ]?", re.MULTILINE)
-_BULLET = re.compile(r"^([ \t]*)(?:[-*+]|\d{1,9}[.)])[ \t]+", re.MULTILINE)
-_RULE = re.compile(r"^[ ]{0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$", re.MULTILINE)
-_STARS = re.compile(r"\*+")
-_UNDERSCORES = re.compile(r"(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
-_CODE = re.compile(r"`+")
-_TABLE_RULE = re.compile(
+_FENCE = lazy_pattern(r"^(?:```|~~~)[^\n]*$", re.MULTILINE)
+_IMAGE = lazy_pattern(r"!\[([^\[\]\n]{0,300})\]\([^()\n]{0,500}\)")
+_LINK = lazy_pattern(r"\[([^\[\]\n]{1,300})\]\((?:[^()\n]|\([^()\n]{0,200}\)){0,500}\)")
+_REF_LINK = lazy_pattern(r"\[([^\[\]\n]{1,300})\]\[[^\[\]\n]{0,100}\]")
+_REF_DEF = lazy_pattern(r"^[ ]{0,3}\[[^\[\]\n]{1,300}\]:[ \t]+\S[^\n]*$", re.MULTILINE)
+_AUTOLINK = lazy_pattern(r"<((?:https?|mailto):[^<>\s]{1,500})>")
+_TAG = lazy_pattern(r"</?[A-Za-z][^<>\n]{0,200}>")
+_HEADING = lazy_pattern(r"^[ ]{0,3}#{1,6}[ \t]*([^\n]*)$", re.MULTILINE)
+_SETEXT = lazy_pattern(r"^[ ]{0,3}(?:=+|-+)[ \t]*$", re.MULTILINE)
+_QUOTE = lazy_pattern(r"^[ ]{0,3}>[ ]?", re.MULTILINE)
+_BULLET = lazy_pattern(r"^([ \t]*)(?:[-*+]|\d{1,9}[.)])[ \t]+", re.MULTILINE)
+_RULE = lazy_pattern(
+    r"^[ ]{0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$", re.MULTILINE
+)
+_STARS = lazy_pattern(r"\*+")
+_UNDERSCORES = lazy_pattern(r"(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
+_CODE = lazy_pattern(r"`+")
+_TABLE_RULE = lazy_pattern(
     r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.MULTILINE
 )
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
+_ESCAPE = lazy_pattern(r"\\([\\`*_{}\[\]()#+\-.!|>])")
 # Runs of blanks become one space first: patterns anchored at a line start that begin with
 # `[ \t]*` would otherwise backtrack quadratically over a long run of them.
-_BLANK_RUN = re.compile(r"[ \t]*\t[ \t]*| {2,}")
-_BLANKS = re.compile(r"\n{3,}")
+_BLANK_RUN = lazy_pattern(r"[ \t]*\t[ \t]*| {2,}")
+_BLANKS = lazy_pattern(r"\n{3,}")
 
 
 def _heading_text(match: re.Match[str]) -> str:
@@ -319,7 +322,7 @@ def _heading_text(match: re.Match[str]) -> str:
 # digits, which `html.unescape` hands to int(): over 4,300 digits that raises ValueError (and
 # costs quadratic time before). Here the digits are trimmed first: a number with more
 # significant digits than any code point has is out of range, U+FFFD, as `html.unescape` says.
-_CHARREF = re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
+_CHARREF = lazy_pattern(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
 
 
 def _charref(match: re.Match[str]) -> str:

@@ -38,6 +38,7 @@ from typing import NamedTuple
 from practicebase.entry import Entry, Problem
 from practicebase.index import index_records
 from practicebase.kb import KnowledgeBase
+from practicebase.lazyre import lazy_pattern
 from practicebase.store import load_all
 from practicebase.textnorm import TextNormaliser
 
@@ -49,7 +50,7 @@ SKETCH_SIZE = 64
 # How many of a new entry's rarest body words search for a copy with a new title and summary.
 RARE_BODY_WORDS = 8
 
-_HEADING = re.compile(r"^ {0,3}#{1,6}[^\n]*$", re.MULTILINE)
+_HEADING = lazy_pattern(r"^ {0,3}#{1,6}[^\n]*$", re.MULTILINE)
 # How every duplicate warning's message starts (`is_duplicate_warning`).
 SIMILAR_TO = "very similar to existing entry"
 # A sketch value in more than this share of entries is boilerplate: not used to find candidates.

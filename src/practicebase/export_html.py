@@ -11,7 +11,6 @@ its classification at the top and bottom.
 from __future__ import annotations
 
 import html
-import re
 import stat
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -28,6 +27,7 @@ from practicebase.export import (
     stage_label,
     write_text_file,
 )
+from practicebase.lazyre import lazy_pattern
 from practicebase.markdown_render import plain_html, render_html, safe_url
 from practicebase.sanitize import clean_text
 from practicebase.vocabulary import Vocabulary
@@ -39,7 +39,7 @@ THEMES_DIR = "themes"
 INDEX_PAGE = "index.html"
 REVIEW_PAGE = "by-review-date.html"
 
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SLUG = lazy_pattern(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 0 auto; padding: 1rem;

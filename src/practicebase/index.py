@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import pickle
-import re
 import shutil
 import stat
 import struct
@@ -49,6 +48,7 @@ from practicebase.fsutil import (
     read_regular_file,
     replace_file,
 )
+from practicebase.lazyre import lazy_pattern
 from practicebase.store import entry_files, stored_id
 from practicebase.textnorm import title_key
 from practicebase.validate import load_entry
@@ -66,7 +66,7 @@ GENERATION_PREFIX = "gen-"
 LOCK_TIMEOUT = 1.0
 # What `_rebuild_locked` names a generation: "gen-<time in ns, hex>-<pid>". `CURRENT` naming
 # anything else (a path, a 360-byte name) is damage, never opened.
-GENERATION_NAME = re.compile(r"gen-[0-9a-f]{1,32}-[0-9]{1,10}")
+GENERATION_NAME = lazy_pattern(r"gen-[0-9a-f]{1,32}-[0-9]{1,10}")
 POINTER_LIMIT = 4096  # bytes: `CURRENT` is about 100
 WORDS_LIMIT = 256 << 20  # bytes of words.json read at most
 

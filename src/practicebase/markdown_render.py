@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from practicebase.lazyre import lazy_pattern
 from practicebase.sanitize import clean_line, clean_text
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ def check_tokens(tokens: Iterable[Token], limits: Limits = LIMITS) -> Overflow |
 
 # The leading run of a line that can open lists and quotes: each opened on a line takes at least
 # one column of it (`>`, or a marker and a space).
-_PREFIX = re.compile(r"[ \t>*+\-.)0-9]*")
+_PREFIX = lazy_pattern(r"[ \t>*+\-.)0-9]*")
 _MARKER_CHARACTERS = ">*+-.)"
 
 
@@ -275,7 +276,7 @@ def notice(overflow: Overflow) -> str:
 
 # ---- HTML -----------------------------------------------------------------------------------
 
-_SAFE_URL = re.compile(r"(?i)(?:https?://|mailto:)[^\s<>\"'`\\]+")
+_SAFE_URL = lazy_pattern(r"(?i)(?:https?://|mailto:)[^\s<>\"'`\\]+")
 
 
 def safe_url(url: str) -> str | None:
@@ -355,8 +356,8 @@ def render_html(text: str, limits: Limits = LIMITS) -> str:
 
 # ---- Markdown to share ------------------------------------------------------------------------
 
-_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>!|~&])")
-_MARKDOWN_LINE_START = re.compile(r"^(\s*(?:\d+)?)([#+=.)-])")
+_MARKDOWN_INLINE = lazy_pattern(r"([\\`*_\[\]<>!|~&])")
+_MARKDOWN_LINE_START = lazy_pattern(r"^(\s*(?:\d+)?)([#+=.)-])")
 
 
 def escape_inline(text: str) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import functools
 import os
-import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 import yaml
 
 from practicebase.entry import EntryError, EntryForm, Problem
+from practicebase.lazyre import lazy_pattern
 from practicebase.sanitize import FORMAT_AND_PRIVATE
 
 try:  # the C parser is much faster; both produce the same events
@@ -41,16 +41,16 @@ BOM = "\ufeff"
 # Characters never allowed in an entry: C0 controls except tab and newline (a carriage
 # return left after CRLF is normalised is one of them), DEL, C1 controls, surrogates and the
 # two non-characters YAML forbids. These are what turn a terminal into an attack surface.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_CONTROL = lazy_pattern("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # Bidirectional controls make text display in a different order from its characters; line
 # and paragraph separators break lines where YAML and terminals disagree. Errors in fields.
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u061c\u2028\u2029]")
+_BIDI = lazy_pattern("[\u202a-\u202e\u2066-\u2069\u061c\u2028\u2029]")
 # Every other invisible format or private-use character (what `sanitize` replaces on
 # display: categories Cf and Co, the tag block, U+FFF9-FFFB): allowed (some scripts need
 # them) but worth a warning in fields.
-_INVISIBLE = re.compile(f"[{FORMAT_AND_PRIVATE}]")
-_FENCE = re.compile(r"^---[ \t]*$")
-_HEADING_IN_FRONT_MATTER = re.compile(r"^#{2,6}[ \t]+\S")
+_INVISIBLE = lazy_pattern(f"[{FORMAT_AND_PRIVATE}]")
+_FENCE = lazy_pattern(r"^---[ \t]*$")
+_HEADING_IN_FRONT_MATTER = lazy_pattern(r"^#{2,6}[ \t]+\S")
 
 _CONTROL_NAMES = {
     0x00: "NUL",

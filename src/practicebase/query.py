@@ -27,6 +27,7 @@ from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from practicebase.lazyre import lazy_pattern
 from practicebase.textnorm import WORD_PATTERN
 
 MAX_QUERY_CHARS = 4000
@@ -120,7 +121,7 @@ class ParsedQuery:
         return not self.clauses
 
 
-_TOKEN = re.compile(
+_TOKEN = lazy_pattern(
     r"""
     (?P<neg>-)?
     (?:
@@ -131,7 +132,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
-_DATE_OP = re.compile(r"^(>=|<=|>|<|=)?(.*)$")
+_DATE_OP = lazy_pattern(r"^(>=|<=|>|<|=)?(.*)$")
 
 
 def _split_words(text: str) -> tuple[str, ...]:

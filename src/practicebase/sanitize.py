@@ -11,7 +11,7 @@ characters can make a line read differently from its bytes or hide text.
 
 from __future__ import annotations
 
-import re
+from practicebase.lazyre import lazy_pattern
 
 # Categories Cf and Co as of Unicode 15 (tests/hardening/test_content_reliability.py checks this
 # against the running Python's unicodedata), whole blocks where a block is reserved for them.
@@ -24,8 +24,8 @@ FORMAT_AND_PRIVATE = (
 )
 _CONTROLS = "\x7f-\x9f\ud800-\udfff"
 
-_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f{_CONTROLS}{FORMAT_AND_PRIVATE}]")
-_UNSAFE_ONE_LINE = re.compile(f"[\x00-\x1f{_CONTROLS}{FORMAT_AND_PRIVATE}\u2028\u2029]")
+_UNSAFE = lazy_pattern(f"[\x00-\x08\x0b-\x1f{_CONTROLS}{FORMAT_AND_PRIVATE}]")
+_UNSAFE_ONE_LINE = lazy_pattern(f"[\x00-\x1f{_CONTROLS}{FORMAT_AND_PRIVATE}\u2028\u2029]")
 
 
 def clean_text(text: str) -> str:

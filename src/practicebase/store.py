@@ -36,6 +36,7 @@ from typing import Literal
 from practicebase.entry import Entry, EntryError, Problem
 from practicebase.fsutil import atomic_write, create_file, fsync_dir, read_regular_file
 from practicebase.kb import KnowledgeBase
+from practicebase.lazyre import lazy_pattern
 from practicebase.parse import (
     ENTRY_SUFFIXES,
     decode_text,
@@ -58,12 +59,12 @@ except ImportError:  # pragma: no cover - not on Windows
 
 TEMP_PREFIX = ".practicebase-tmp-"
 TEMP_SUFFIX = ".part"
-_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
+_TEMP_NAME = lazy_pattern(re.escape(TEMP_PREFIX) + r"(\d+)-")
 MOVE_PREFIX = ".practicebase-move-"
 MOVE_SUFFIX = ".json"
 _MOVE_LIMIT = 64 << 10  # bytes of a move journal read at most
 # What a journal may name: `<force-id>/<id>.<suffix>` below entries/, nothing else.
-_FILED_PATH = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*\.(?:md|yaml|yml)")
+_FILED_PATH = lazy_pattern(r"[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*\.(?:md|yaml|yml)")
 
 AddStatus = Literal["added", "replaced", "would add", "would replace", "failed"]
 
@@ -210,11 +211,11 @@ def existing_ids(
     return {key: Path(path) for key, (_parts, path) in ids.items()}
 
 
-_ID_LINE = re.compile(
+_ID_LINE = lazy_pattern(
     r"^id:[ \t]*(?P<quote>['\"]?)(?P<id>[A-Za-z0-9][A-Za-z0-9-]*)(?P=quote)[ \t]*(?:#.*)?$"
 )
 # Lines that could set `id` some other way, or make the YAML more than a plain block mapping.
-_ID_CANDIDATE = re.compile(r"^(?:[\"']?id[\"']?[ \t]*:|[?{\[%&*!]|---|\.\.\.)", re.MULTILINE)
+_ID_CANDIDATE = lazy_pattern(r"^(?:[\"']?id[\"']?[ \t]*:|[?{\[%&*!]|---|\.\.\.)", re.MULTILINE)
 
 
 def stored_id(path: Path) -> str:
@@ -270,8 +271,8 @@ def check_source(kb: KnowledgeBase, src: Path, *, strict: bool = False) -> Candi
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
-_FENCE_LINE = re.compile(rb"---[ \t]*\r?")
-_BODY_KEY_LINE = re.compile(rb"^body[ \t]*:", re.MULTILINE)
+_FENCE_LINE = lazy_pattern(rb"---[ \t]*\r?")
+_BODY_KEY_LINE = lazy_pattern(rb"^body[ \t]*:", re.MULTILINE)
 
 
 def with_added_date(kb: KnowledgeBase, candidate: Candidate, day: date) -> Candidate:

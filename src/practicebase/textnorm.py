@@ -26,11 +26,13 @@ import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from practicebase.lazyre import lazy_pattern
+
 if TYPE_CHECKING:
     from practicebase.vocabulary import Vocabulary
 
 # A word as search sees it: letters and digits, with inner `.`, `'` or `’` ("e.g", "don't").
-WORD_PATTERN = re.compile(r"\w+(?:[.'’]\w+)*", re.UNICODE)
+WORD_PATTERN = lazy_pattern(r"\w+(?:[.'’]\w+)*", re.UNICODE)
 
 # Stop words dropped from plain query words (never from the index, so phrases stay exact).
 _STOP_WORDS_TEXT = """a an and are as at be been but by can could did do does for from get gets
@@ -47,7 +49,7 @@ COMPARISON_STOP_WORDS = STOP_WORDS | frozenset(
 )
 
 # A word as the duplicate check sees it: letters and digits only ("don't" is "don" and "t").
-PLAIN_WORD = re.compile(r"[^\W_]+")
+PLAIN_WORD = lazy_pattern(r"[^\W_]+")
 
 
 def words(text: str) -> list[str]:
@@ -75,12 +77,12 @@ _NOT_VARIANTS = frozenset(
     }
 )  # fmt: skip
 
-_ISE = re.compile(r"^(\w{2,}[^aeiou\W])is(e|es|ed|ing|er|ers|ation|ations|ational|ationally)$")
-_YSE = re.compile(r"^(\w{2,})ys(e|es|ed|ing|er|ers)$")
-_OUR = re.compile(
+_ISE = lazy_pattern(r"^(\w{2,}[^aeiou\W])is(e|es|ed|ing|er|ers|ation|ations|ational|ationally)$")
+_YSE = lazy_pattern(r"^(\w{2,})ys(e|es|ed|ing|er|ers)$")
+_OUR = lazy_pattern(
     r"^(\w{3,})our(s|ed|ing|al|ally|ite|ites|able|ably|er|ers|ful|fully|less|hood|hoods|ism|ist|ists)?$"
 )
-_TRE = re.compile(r"^(\w{2,}[^aeiou\W])(t|b)r(e|es|ed)$")
+_TRE = lazy_pattern(r"^(\w{2,}[^aeiou\W])(t|b)r(e|es|ed)$")
 _TRE_ENDINGS = {"e": "er", "es": "ers", "ed": "ered"}
 
 

@@ -30,6 +30,7 @@ from practicebase.entry import (
     Link,
     Problem,
 )
+from practicebase.lazyre import lazy_pattern
 from practicebase.markdown_render import check as check_markdown_limits
 from practicebase.parse import (
     MAX_FILE_BYTES,
@@ -43,7 +44,7 @@ from practicebase.parse import (
 from practicebase.template import placeholders
 from practicebase.vocabulary import RECOMMENDATION_ID, Term, Vocabulary
 
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG = lazy_pattern(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 ID_MIN, ID_MAX = 3, 80
 TITLE_MAX = 150
 SUMMARY_MAX = 600
@@ -51,12 +52,12 @@ SHORT_TEXT_MAX = 200
 TAG_MAX = 50
 URL_MAX = 2000
 EMAIL_MAX = 254
-PHONE = re.compile(r"\+?[0-9][0-9 ()\-]{4,29}")
-EMAIL = re.compile(
+PHONE = lazy_pattern(r"\+?[0-9][0-9 ()\-]{4,29}")
+EMAIL = lazy_pattern(
     r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+"
 )
 RECOMMENDATION = RECOMMENDATION_ID
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_DATE = lazy_pattern(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 LINK_SCHEMES = ("http", "https", "mailto")
 MAX_UNKNOWN_REPORTED = 20
 REFUSED_CLASSIFICATIONS = ("SECRET", "TOP-SECRET")
@@ -102,8 +103,8 @@ CONTACT_FIELDS = ("role", "email", "name", "phone")
 LINK_FIELDS = ("title", "url")
 EVALUATED_STAGES = ("evaluated-locally", "independently-evaluated")
 
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*)$")
-_CODE_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_HEADING = lazy_pattern(r"^(#{1,6})[ \t]+(.*)$")
+_CODE_FENCE = lazy_pattern(r"^ {0,3}(```|~~~)")
 
 
 @dataclass

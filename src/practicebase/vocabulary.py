@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from practicebase.entry import EntryError
+from practicebase.lazyre import lazy_pattern
 from practicebase.parse import decode_text, parse_yaml_mapping, read_entry_bytes
 
 try:  # the C parser is much faster; the packaged file is trusted data
@@ -82,8 +83,8 @@ class Recommendation:
 
 
 # The shape of a recommendation id (checked in upper case): series, year, number.
-RECOMMENDATION_ID = re.compile(r"[A-Z][A-Z0-9]*-[0-9]{4}-R[0-9]+")
-_SHORT_RECOMMENDATION = re.compile(r"R[0-9]+", re.IGNORECASE)
+RECOMMENDATION_ID = lazy_pattern(r"[A-Z][A-Z0-9]*-[0-9]{4}-R[0-9]+")
+_SHORT_RECOMMENDATION = lazy_pattern(r"R[0-9]+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -241,8 +242,8 @@ def _parse_local(path: Path) -> dict:
     return data
 
 
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_UPPER_SLUG = re.compile(r"[A-Z]+(?:-[A-Z]+)*")
+_SLUG = lazy_pattern(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_UPPER_SLUG = lazy_pattern(r"[A-Z]+(?:-[A-Z]+)*")
 _MAPPINGS = ("acronyms", "spelling_variants")
 _NEVER_ALLOWED = ("SECRET", "TOP-SECRET")
 

@@ -15,7 +15,7 @@ rank  layer     modules
 1     store     store, validate: the entries/ folder; field rules over parsed entries
 0     base      practicebase (the package), entry, evidence, vocabulary, parse, textnorm,
                 template, fsutil, sanitize, kb, analysis, query, markdown_render,
-                whoosh_internals, state
+                whoosh_internals, state, lazyre
 ====  ========  =====================================================================
 
 Every import counts: at the top of a module, inside functions, and inside `try` blocks
@@ -59,6 +59,7 @@ LAYERS = {
     "practicebase.vocabulary": BASE,
     "practicebase.parse": BASE,
     "practicebase.textnorm": BASE,
+    "practicebase.lazyre": BASE,
     "practicebase.template": BASE,
     "practicebase.fsutil": BASE,
     "practicebase.sanitize": BASE,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from typing import TYPE_CHECKING, Any
 
 from practicebase.commands.common import out
 from practicebase.evidence import LEGEND
+from practicebase.lazyre import lazy_pattern
 from practicebase.search.types import SORTS
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ Each result starts with its evidence mark, e.g. I3+:
 
 JSON_VERSION = 1
 
-EXCLUSION = re.compile(r"-[^-\d]")
+EXCLUSION = lazy_pattern(r"-[^-\d]")
 """`-online`, `-force:kent`: a query word that leaves entries out, not an option."""
 QUERY_MARK = "\x00"
 

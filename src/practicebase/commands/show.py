@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from typing import TYPE_CHECKING, Any
+
+from practicebase.lazyre import lazy_pattern
 
 if TYPE_CHECKING:
     from practicebase.entry import Entry
@@ -119,12 +120,12 @@ def render(entry: Entry, vocabulary: Vocabulary) -> str:
 
 
 # Bounded, single-line patterns: a hostile body cannot make them backtrack for long.
-_HEADING = re.compile(r"^[ ]{0,3}(#{1,6})[ \t]*(.*)$")  # closing #s stripped in code
-_LINK = re.compile(r"\[([^\[\]]{1,300})\]\(([^()\s]{1,500})[^()]{0,200}\)")
-_STARS = re.compile(r"\*+")
-_UNDERSCORES = re.compile(r"(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
-_CODE = re.compile(r"`+")
-_BULLET = re.compile(r"^([ \t]*)[-*+][ \t]+")
+_HEADING = lazy_pattern(r"^[ ]{0,3}(#{1,6})[ \t]*(.*)$")  # closing #s stripped in code
+_LINK = lazy_pattern(r"\[([^\[\]]{1,300})\]\(([^()\s]{1,500})[^()]{0,200}\)")
+_STARS = lazy_pattern(r"\*+")
+_UNDERSCORES = lazy_pattern(r"(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
+_CODE = lazy_pattern(r"`+")
+_BULLET = lazy_pattern(r"^([ \t]*)[-*+][ \t]+")
 
 
 def render_body(body: str) -> str:
