@@ -12,9 +12,8 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
-
-import yaml
 
 from benchmarks.queries import BenchQuery
 
@@ -30,11 +29,20 @@ CREATE INDEX facets_docid ON facets(docid);
 FACET_FIELDS = ("force", "theme", "stage", "outcome", "status", "audience", "classification")
 _SOURCE_KEYS = {"force": "force", "theme": "themes", "audience": "audience"}
 _MARKUP = re.compile(r"[#*_`>\[\]()]+|^\s*-\s+", re.MULTILINE)
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@cache
+def _yaml() -> tuple:
+    """PyYAML and its fastest safe loader, imported only by the processes that parse entries
+    (a query process needs neither, and a lean baseline is the honest one)."""
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_entry(path: Path) -> dict:
     """The fields of one entry file (front matter or pure YAML), body stripped of markup."""
+    yaml, _Loader = _yaml()
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".md":
         _, front, body = text.split("---\n", 2)

@@ -8,8 +8,10 @@ acronyms are passed to FTS5 literally: it has no such help, which is part of the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from benchmarks.words import WordTable
+if TYPE_CHECKING:
+    from benchmarks.words import WordTable
 
 
 @dataclass(frozen=True)
