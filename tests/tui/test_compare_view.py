@@ -132,3 +132,15 @@ async def test_escape_goes_back_to_coverage_with_the_marks(linked_kb) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is app.search_screen
+
+
+async def test_titles_in_the_comparison_are_text_never_markup(kb) -> None:
+    """The standard test knowledge base's Kent entry has Rich/Textual markup in its title."""
+    app = PracticebaseApp(kb, today=TODAY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = await open_compare(pilot, "kent", "west-yorkshire")
+        table = screen.query_one("#compare")
+        cell = table.get_row("entry:referrals:hostile-markup-title")[0]
+        assert "[@click=app.quit]x[/] referrals" in str(cell)
+        assert app.screen is screen and app.is_running

@@ -158,3 +158,26 @@ async def test_facet_panel_names_the_recommendation_group(linked_kb) -> None:
         assert "Inspection recommendation" in prompts
         r5 = next(p for p in prompts if "CT4-2020-R5" in p)
         assert "Referral consistency and scrutiny (provisional)" in r5
+
+
+async def test_local_wording_is_not_called_provisional(tmp_path: Path) -> None:
+    root = make_linked_kb(tmp_path / "kb")
+    (root / "vocabulary.yaml").write_text(
+        'recommendations:\n  - {id: CT4-2020-R5, label: "Exact wording of five [bold]x[/bold]"}\n',
+        encoding="utf-8",
+    )
+    app = PracticebaseApp(KnowledgeBase(root), today=TODAY)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = await open_view(pilot)
+        table = screen.query_one("#recommendations")
+        rows = [str(row.key.value) for row in table.rows.values()]
+        # the local list replaces the packaged one; ids entries use that it lacks follow
+        assert rows == ["CT4-2020-R5", "CT4-2020-R1", "CT4-2020-R2", "CT4-2020-R4"]
+        assert "provisional" not in str(screen.query_one("#recommendations-title").render())
+        table.move_cursor(row=0, column=1)
+        await pilot.pause()
+        detail = str(screen.query_one("#recommendations-detail").render())
+        assert "Exact wording of five [bold]x[/bold]" in detail
+        assert "provisional" not in detail
+        assert "(not in the vocabulary)" in str(table.get_row("CT4-2020-R1")[0])
