@@ -13,7 +13,7 @@ from practicebase.evidence import LEGEND as EVIDENCE_LEGEND
 
 NAVIGATION_KEYS = (
     ("up / down", "Move through results, facets, similar practice or the table"),
-    ("enter", "Open the highlighted entry, toggle a filter, or search a coverage cell"),
+    ("enter", "Open the highlighted entry, toggle a filter, or search a table cell"),
     ("tab / shift+tab", "Move between the search box, filters, results and preview"),
     ("ctrl+p", "Command palette: every action, and jump to an entry by title"),
     ("mouse", "Click rows and links; links ask before they open"),
