@@ -33,10 +33,10 @@ async def test_no_footer_key_is_cut(kb, size) -> None:
     app = PracticebaseApp(kb, today=TODAY)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        assert {"Filters", "Sort", "Help", "Quit"} <= set(footer_keys_fit(app))
+        assert {"Filters", "Sort", "Save", "Help", "Quit"} <= set(footer_keys_fit(app))
         app.open_entry("online-harms-desk")
         await settle(pilot)
-        assert {"Back", "Edit", "Links", "Similar", "Help"} <= set(footer_keys_fit(app))
+        assert {"Back", "Edit", "Save", "Links", "Similar", "Help"} <= set(footer_keys_fit(app))
         await pilot.press("ctrl+g")
         await settle(pilot)
         assert "Back" in footer_keys_fit(app)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
-from tui_helpers import settle, type_query, workers_done
+from tui_helpers import palette_choose, settle, type_query, workers_done
 from tui_kb import TODAY
 
 from practicebase.tui.app import PracticebaseApp
@@ -273,5 +273,16 @@ async def test_keys_in_help_and_palette(kb) -> None:
         await pilot.press("f1")
         await pilot.pause()
         keys = str(app.screen.query_one("#help-keys").render())
-        for words in ("Save results", "Save entry", "Copy summary"):
-            assert words in keys
+        lines = keys.splitlines()
+        for binding_id, words in (
+            ("search.save", "Save"),
+            ("entry.save", "Save"),
+            ("entry.copy-summary", "Copy summary"),
+        ):
+            [line] = [line for line in lines if line.endswith(binding_id)]
+            assert line.split()[:2] == (["f4", words] if "save" in binding_id else ["c", "Copy"])
+        await pilot.press("escape")
+        app.open_entry("gp-referral-pathway")
+        await settle(pilot)
+        await palette_choose(pilot, "copy summ", "Copy summary")
+        assert app.clipboard.startswith("GP practice referral pathway\n")

@@ -48,7 +48,7 @@ class EntryScreen(Screen[None]):
         Binding("p", "copy_path", "Copy path", id="entry.copy-path", show=False),
         Binding("m", "copy_email", "Copy email", id="entry.copy-email", show=False),
         Binding("c", "copy_summary", "Copy summary", id="entry.copy-summary", show=False),
-        Binding("f4", "save_entry", "Save entry", id="entry.save", show=False),
+        Binding("f4", "save_entry", "Save", id="entry.save"),
         Binding("l", "links", "Links", id="entry.links"),
         Binding("s", "focus_similar", "Similar", id="entry.similar"),
         Binding("r", "focus_reading", "Read", id="entry.reading", show=False),

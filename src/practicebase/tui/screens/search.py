@@ -65,10 +65,10 @@ class SearchScreen(Screen[None]):
         Binding("ctrl+r", "clear_filters", "Clear filters", id="search.clear-filters", show=False),
         Binding("ctrl+y", "use_suggestion", "Use suggestion", id="search.suggestion", show=False),
         Binding("ctrl+l", "more_results", "More results", id="search.more", show=False),
-        Binding("f4", "save_results", "Save results", id="search.save", show=False),
+        Binding("f4", "save_results", "Save", id="search.save"),
         Binding("escape", "back", "Clear search, or back to it", id="search.back", show=False),
     ]
-    """The footer shows only F2 and ctrl+s of these (with F1 and ctrl+q), so no key is ever
+    """The footer shows only F2, ctrl+s and F4 of these (with F1 and ctrl+q), so no key is ever
     cut at 80 columns; F1 and the palette list them all."""
 
     def __init__(self) -> None:
