@@ -430,18 +430,14 @@ class BulkScorer:
             fields = _one_word_in_fields(q)
             if fields is not None:
                 return self.word(fields, boost * q.boost)
-            parts: list[dict[int, float]] = []
-            self._or_parts(q, boost, parts)
-            return _summed(parts)
+            return self._cached_unit(q, boost, self._or_scores)
         if isinstance(q, query.Phrase) and q.slop == 1 and len(q.words) > 1:
             found = self.phrase(q.fieldname, tuple(q.words))
             if found is not None:
                 scale = boost * q.boost
                 return {docnum: score * scale for docnum, score in found.items()}
         if isinstance(q, query.And) and q.subqueries:
-            parts = sorted((self.query(sub, boost * q.boost) for sub in q.subqueries), key=len)
-            common = set(parts[0]).intersection(*parts[1:])
-            return {docnum: sum(p[docnum] for p in parts) for docnum in common}
+            return self._cached_unit(q, boost, self._and_scores)
         searcher = self.searcher
         out = {}
         m = q.matcher(searcher, searcher.context())
@@ -449,6 +445,32 @@ class BulkScorer:
             out[m.id()] = m.score() * boost
             m.next()
         return out
+
+    def _cached_unit(self, q: Any, boost: float, score: Any) -> dict[int, float]:
+        """`score(q, boost)`, cached like a term: a query's units (a word with its synonyms,
+        a multi-word synonym) come back at every key typed after them, and when typing
+        pauses. Whoosh queries compare equal by class, fields, words and boosts."""
+        key = ("\x00unit", q, boost)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        found = score(q, boost)
+        if self._cached + len(found) > CACHE_POSTINGS:
+            self._cache.clear()
+            self._cached = 0
+        self._cache[key] = found
+        self._cached += len(found)
+        return found
+
+    def _or_scores(self, q: Any, boost: float) -> dict[int, float]:
+        parts: list[dict[int, float]] = []
+        self._or_parts(q, boost, parts)
+        return _summed(parts)
+
+    def _and_scores(self, q: Any, boost: float) -> dict[int, float]:
+        parts = sorted((self.query(sub, boost * q.boost) for sub in q.subqueries), key=len)
+        common = set(parts[0]).intersection(*parts[1:])
+        return {docnum: sum(p[docnum] for p in parts) for docnum in common}
 
     def word(self, fields: tuple[tuple[str, Any, float], ...], boost: float) -> dict[int, float]:
         """docnum -> score of one word in several text fields (cached): BM25 per field,
