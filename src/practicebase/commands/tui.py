@@ -12,6 +12,11 @@ EPILOG = """examples:
   practicebase tui                             # the nearest knowledge base
   practicebase tui --light                     # (ctrl+t switches in the app)
   PRACTICEBASE_ROOT=~/prevent-kb practicebase tui
+
+F1 in the app lists every key; F4 saves the results or an entry as Markdown or HTML.
+Entries added since your last visit are marked new: the app keeps the day of your last
+visit to each knowledge base in $XDG_STATE_HOME/practicebase/ (default
+~/.local/state/practicebase/), never in the knowledge base.
 """
 
 

@@ -205,7 +205,7 @@ class SaveDialog(ModalScreen[DocumentSaved | None]):
         with Vertical(classes="dialog", id="save-dialog"):
             yield Static(title, markup=False)
             yield Static(
-                Text(f"File name (relative to {Path.cwd()}):", "dim"), markup=False, id="save-cwd"
+                t.line(f"File name (relative to {Path.cwd()}):", "dim"), markup=False, id="save-cwd"
             )
             yield Input(value=f"{self.default_stem}.{self.format}", id="save-name")
             with RadioSet(id="save-format"):
