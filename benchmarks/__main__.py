@@ -160,12 +160,18 @@ def main(argv: list[str] | None = None) -> int:
             "process_queries": opts.process_queries,
         },
         "sizes": [],
+        "failed": [],
     }
     try:
         runs = [(n, "synthetic") for n in sorted(sizes)]
         runs += [(args.real_text, "real")] if args.real_text else []
         for n, kind in runs:
-            size = run_size(n, workdir, opts, log, kind=kind)
+            try:
+                size = run_size(n, workdir, opts, log, kind=kind)
+            except Exception as exc:  # noqa: BLE001 - one failed size must not lose the others
+                log(f"[{n} {kind}] FAILED: {exc}")
+                results["failed"].append({"entries": n, "corpus": kind, "error": str(exc)[-800:]})
+                continue
             size["targets"] = check_targets(size)
             results["sizes"].append(size)
     finally:
@@ -182,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     print(render(results))
     print(f"\nJSON: {out}")
-    return 0
+    return 1 if results["failed"] else 0
 
 
 def _byte_compile_practicebase() -> bool:

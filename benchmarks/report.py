@@ -277,6 +277,12 @@ def render(results: dict) -> str:
                 "slowest practicebase queries (ms): "
                 + ", ".join(f"{s['query']!r} {s['max_ms']:.0f}" for s in slow[:5])
             )
+    for failed in results.get("failed", []):
+        lines.append("")
+        lines.append(
+            f"== {failed['entries']:,} {failed['corpus']} entries: FAILED, no figures ==\n"
+            f"{failed['error']}"
+        )
     g = results.get("growth")
     if g:
         lines.append("")
