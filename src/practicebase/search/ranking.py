@@ -40,6 +40,7 @@ B = 0.75
 COVERAGE_POWER = 1.0
 CACHE_POSTINGS = 400_000
 CACHE_PHRASE_POSTINGS = 100_000
+CACHE_UNIT_POSTINGS = 200_000
 
 
 # What a word held by half the entries or more weighs: nothing, but still positive, so that
@@ -367,6 +368,9 @@ class BulkScorer:
         # stays in the query while more words are typed after it.
         self._phrases: dict[tuple[str, tuple[str, ...]], dict[int, float]] = {}
         self._phrased = 0
+        # Compound units apart too, so that caching them never evicts the terms.
+        self._units: dict[tuple[Any, float], dict[int, float]] = {}
+        self._united = 0
 
     def _segment_lengths(self, index: int, field: str) -> list[int]:
         key = (index, field)
@@ -447,19 +451,19 @@ class BulkScorer:
         return out
 
     def _cached_unit(self, q: Any, boost: float, score: Any) -> dict[int, float]:
-        """`score(q, boost)`, cached like a term: a query's units (a word with its synonyms,
-        a multi-word synonym) come back at every key typed after them, and when typing
-        pauses. Whoosh queries compare equal by class, fields, words and boosts."""
-        key = ("\x00unit", q, boost)
-        found = self._cache.get(key)
+        """`score(q, boost)`, cached (oldest dropped first, apart from the term cache): a
+        query's units (a word with its synonyms, a multi-word synonym) come back at every key
+        typed after them, and when typing pauses. Whoosh queries compare equal by class,
+        fields, words and boosts."""
+        key = (q, boost)
+        found = self._units.get(key)
         if found is not None:
             return found
         found = score(q, boost)
-        if self._cached + len(found) > CACHE_POSTINGS:
-            self._cache.clear()
-            self._cached = 0
-        self._cache[key] = found
-        self._cached += len(found)
+        while self._units and self._united + len(found) > CACHE_UNIT_POSTINGS:
+            self._united -= len(self._units.pop(next(iter(self._units))))  # oldest
+        self._units[key] = found
+        self._united += len(found)
         return found
 
     def _or_scores(self, q: Any, boost: float) -> dict[int, float]:
