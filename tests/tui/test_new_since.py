@@ -9,12 +9,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tui_helpers import settle
+from tui_helpers import settle, wait_for
 from tui_kb import TODAY, entry_text, make_kb
 
 from practicebase.kb import KnowledgeBase
 from practicebase.state import VISITS_FILE, record_visit
 from practicebase.tui.app import PracticebaseApp
+from practicebase.tui.screens.help import HelpScreen
 
 ADDED = {
     "old-practice": "2026-01-05",
@@ -61,6 +62,7 @@ async def test_rows_added_since_the_last_visit_are_marked_and_counted(
     app = PracticebaseApp(kb, today=TODAY)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
+        await wait_for(pilot, lambda: "new since" in status(app), "the count of new entries")
         shown = rows(app)
         new = {entry_id for entry_id, row in shown.items() if " new " in row.split("\n")[0]}
         assert new == {"spring-practice", "may-practice"}
@@ -74,6 +76,7 @@ async def test_rows_added_since_the_last_visit_are_marked_and_counted(
     app = PracticebaseApp(kb, today=TODAY)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
+        await wait_for(pilot, lambda: app.previous_visit == TODAY, "the previous visit read")
         assert not any(" new " in row.split("\n")[0] for row in rows(app).values())
         assert "new since" not in status(app)
 
@@ -82,6 +85,8 @@ async def test_first_visit_marks_nothing(tmp_path: Path, state: Path) -> None:
     kb = write_dated_kb(tmp_path / "kb")
     app = PracticebaseApp(kb, today=TODAY)
     async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, (state / VISITS_FILE).is_file, "the visit recorded")
         await settle(pilot)
         assert app.previous_visit is None
         assert not any(" new " in row.split("\n")[0] for row in rows(app).values())
@@ -100,6 +105,7 @@ async def test_unwritable_state_folder_is_said_once_and_the_app_works(
     app = PracticebaseApp(kb, today=TODAY)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
+        await wait_for(pilot, lambda: app._notifications, "the state folder's problem said")
         said = [str(n.message) for n in app._notifications]
         assert len(said) == 1 and "nothing is marked new" in said[0], said
         assert str(blocker) in said[0]
@@ -132,6 +138,6 @@ async def test_help_explains_the_evidence_mark(kb) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         await pilot.press("f1")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
         keys = str(app.screen.query_one("#help-keys").render())
         assert "Evidence mark" in keys and "I independently evaluated" in keys

@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
-from tui_helpers import palette_choose, settle, type_query, workers_done
+from textual.widgets import Button
+from tui_helpers import palette_choose, settle, type_query, wait_for
 from tui_kb import TODAY
 
 from practicebase.tui.app import PracticebaseApp
 from practicebase.tui.dialogs.save import ConfirmSensitive, SaveDialog
 from practicebase.tui.screens.entry import EntryScreen
+from practicebase.tui.screens.help import HelpScreen
+from practicebase.tui.screens.search import SearchScreen
 
 HOSTILE_TITLE = "[@click=app.quit]x[/] referrals [bold]markup[/bold]"
 RESULTS_FILE = f"practicebase-results-{TODAY.isoformat()}"
@@ -33,24 +36,37 @@ def status_text(app: PracticebaseApp) -> str:
     return " ".join(v.plain for v in status.variants)
 
 
+async def press_for(pilot, key: str, screen_type: type) -> None:
+    """Press `key` and wait until a screen of `screen_type` is on top."""
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen_type), screen_type.__name__)
+
+
 async def open_save_dialog(pilot, key: str = "f4") -> SaveDialog:
     """Press the save key and wait for the file dialog (past any confirmation)."""
-    await pilot.press(key)
-    await workers_done(pilot)
-    dialog = pilot.app.screen
-    assert isinstance(dialog, SaveDialog), type(dialog)
-    return dialog
+    await press_for(pilot, key, SaveDialog)
+    return pilot.app.screen
 
 
 async def save_as(pilot, dialog: SaveDialog, name: str | None = None, fmt: str = "md") -> None:
-    """Choose a format (and a name), press Save, and wait for the writing worker."""
+    """Choose a format (and a name), press Save, and wait until the file is written (the dialog
+    closes) or refused (the dialog says why)."""
     if fmt == "html":
         await pilot.click("#as-html")
+        await wait_for(pilot, lambda: dialog.format == "html", "the HTML format chosen")
     if name is not None:
         dialog.query_one("#save-name").value = name
-    await pilot.click("#save")
-    await workers_done(pilot)
-    await pilot.pause()
+    problem = dialog.query_one("#save-problem")
+    problem.update("")
+
+    def answered() -> bool:
+        said = str(problem.render())
+        return pilot.app.screen is not dialog or (bool(said) and not said.startswith("Saving"))
+
+    # Pressed through the button's own API: a click could land where the button was before the
+    # emptied problem line moved it.
+    dialog.query_one("#save", Button).press()
+    await wait_for(pilot, answered, "the save answered")
 
 
 def rendered_markdown(text: str) -> str:
@@ -113,30 +129,22 @@ async def test_sensitive_results_need_confirmation_naming_how_many(
         await type_query(pilot, "referrals")
         total = app.search_screen.last_result.total
         # Declining saves nothing.
-        await pilot.press("f4")
-        await workers_done(pilot)
-        assert isinstance(app.screen, ConfirmSensitive)
+        await press_for(pilot, "f4", ConfirmSensitive)
         question = str(app.screen.query_one("#sensitive-question").render())
         assert f"1 of the {total} entries to save is OFFICIAL-SENSITIVE" in question
-        await pilot.press("n")
-        await pilot.pause()
-        assert app.screen is app.search_screen
+        await press_for(pilot, "n", SearchScreen)
         assert list(_in_tmp_folder.iterdir()) == []
         # Without them: the file says they were left out and holds none.
-        await pilot.press("f4")
-        await workers_done(pilot)
-        await pilot.press("w")
-        await pilot.pause()
+        await press_for(pilot, "f4", ConfirmSensitive)
+        await press_for(pilot, "w", SaveDialog)
         await save_as(pilot, app.screen, name="without.md")
         text = (_in_tmp_folder / "without.md").read_text(encoding="utf-8")
         assert "Online harms desk" not in text
         assert "1 OFFICIAL-SENSITIVE entry is not included." in text
         assert text.startswith("**OFFICIAL**\n")
         # Including them: marked OFFICIAL-SENSITIVE at the top, the bottom and the entry.
-        await pilot.press("f4")
-        await workers_done(pilot)
-        await pilot.press("y")
-        await pilot.pause()
+        await press_for(pilot, "f4", ConfirmSensitive)
+        await press_for(pilot, "y", SaveDialog)
         await save_as(pilot, app.screen, name="with.md")
         text = (_in_tmp_folder / "with.md").read_text(encoding="utf-8")
         lines = text.strip().splitlines()
@@ -178,15 +186,11 @@ async def test_sensitive_entry_declined_saves_nothing(kb, _in_tmp_folder: Path) 
         await settle(pilot)
         app.open_entry("online-harms-desk")
         await settle(pilot)
-        await pilot.press("f4")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmSensitive)
+        await press_for(pilot, "f4", ConfirmSensitive)
         assert not app.screen.query("#without")  # nothing would be left to save
         await pilot.press("w")  # so "without" does nothing
         assert isinstance(app.screen, ConfirmSensitive)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, EntryScreen)
+        await press_for(pilot, "escape", EntryScreen)
         assert list(_in_tmp_folder.iterdir()) == []
 
 
@@ -225,7 +229,7 @@ async def test_unwritable_folder_is_said_and_the_app_keeps_working(
             problem = str(dialog.query_one("#save-problem").render())
             assert "Not saved" in problem and said in problem, problem
             assert not dialog.query_one("#save").disabled
-        await pilot.press("escape")
+        await press_for(pilot, "escape", SearchScreen)
         await type_query(pilot, "schools")
         assert app.search_screen.last_result.total >= 1
     assert not (unwritable_folder / "practicebase-results.md").exists()
@@ -270,8 +274,7 @@ async def test_keys_in_help_and_palette(kb) -> None:
     app = PracticebaseApp(kb, today=TODAY)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("f1")
-        await pilot.pause()
+        await press_for(pilot, "f1", HelpScreen)
         keys = str(app.screen.query_one("#help-keys").render())
         lines = keys.splitlines()
         for binding_id, words in (
@@ -281,7 +284,7 @@ async def test_keys_in_help_and_palette(kb) -> None:
         ):
             [line] = [line for line in lines if line.endswith(binding_id)]
             assert line.split()[:2] == (["f4", words] if "save" in binding_id else ["c", "Copy"])
-        await pilot.press("escape")
+        await press_for(pilot, "escape", SearchScreen)
         app.open_entry("gp-referral-pathway")
         await settle(pilot)
         await palette_choose(pilot, "copy summ", "Copy summary")

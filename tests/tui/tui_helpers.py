@@ -76,3 +76,15 @@ async def palette_choose(pilot: Pilot, typed: str, expected: str, timeout: float
     commands.highlighted = 0
     await pilot.press("enter")
     await pilot.pause()
+
+
+async def wait_for(pilot: Pilot, condition, what: str, timeout: float = 30.0) -> None:  # noqa: ANN001
+    """Wait until `condition()` holds, letting workers finish and messages run in between
+    (never a fixed sleep): on a loaded machine they take their own time."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError(f"never: {what}")
+        await workers_done(pilot)
+        await pilot.pause(0.01)
