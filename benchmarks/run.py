@@ -444,6 +444,8 @@ def run_size(
             "runs": [t["seconds"] for t in launches],
             "typed": typed,
             "import_seconds": launches[-1].get("import_seconds"),
+            "typed_seconds": launches[-1].get("typed_seconds"),
+            "after_typed_seconds": launches[-1].get("after_typed_seconds"),
             "hits_shown": launches[-1].get("hits_shown"),
             "error": launches[-1].get("error"),
         }
