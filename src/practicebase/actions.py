@@ -388,6 +388,8 @@ INIT_VOCABULARY = """\
 #   - {id: prisons-radicalisation, meaning: Radicalisation in prisons}
 # acronyms:
 #   SOJP: States of Jersey Police
+# extra_recommendations:          # the inspection's exact wording replaces a provisional label
+#   - {id: CT4-2020-R4, label: "The wording of recommendation 4, pasted from the report"}
 """
 
 INIT_GITIGNORE = """\
