@@ -209,6 +209,18 @@ def _is_w3_leaf(m: Any) -> bool:
     return isinstance(m, W3LeafMatcher)
 
 
+def _decoded(m: Any, ids: Any, weights: Any, n: int) -> tuple[Any, Any]:
+    """A block's stored ids and weights as Whoosh decodes them: ids un-delta-coded unless
+    stored as bytes, and a missing or single weight repeated for each of the `n` postings."""
+    if not m._byteids:
+        ids = tuple(accumulate(ids))
+    if weights is None:
+        weights = (1.0,) * n
+    elif isinstance(weights, float):
+        weights = (weights,) * n
+    return ids, weights
+
+
 def _block_ids_weights(m: Any) -> tuple[Any, Any]:
     """(docnums, weights) of the current block of a W3 leaf matcher, without its values.
 
@@ -229,13 +241,7 @@ def _block_ids_weights(m: Any) -> tuple[Any, Any]:
                 and len(ids) == n
                 and (weights is None or isinstance(weights, float) or len(weights) == n)
             ):
-                if not m._byteids:
-                    ids = tuple(accumulate(ids))
-                if weights is None:
-                    weights = (1.0,) * n
-                elif isinstance(weights, float):
-                    weights = (weights,) * n
-                return ids, weights
+                return _decoded(m, ids, weights, n)
     if m._data is None:
         m._read_data()
     data = m._data
@@ -244,14 +250,7 @@ def _block_ids_weights(m: Any) -> tuple[Any, Any]:
         # Whoosh's own decoding, without a generator step per posting (`delta_decode`, and
         # `array("f", ...)` filled one weight at a time): the short uncompressed blocks of
         # keyword fields are read this way.
-        ids, weights = data[0], data[1]
-        if not m._byteids:
-            ids = tuple(accumulate(ids))
-        if weights is None:
-            weights = (1.0,) * n
-        elif isinstance(weights, float):
-            weights = (weights,) * n
-        return ids, weights
+        return _decoded(m, data[0], data[1], n)
     m._read_ids()
     m._read_weights()
     return m._ids, m._weights
