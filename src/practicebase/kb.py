@@ -34,7 +34,7 @@ class KnowledgeBase:
     @cached_property
     def vocabulary(self) -> Vocabulary:
         """The packaged vocabulary, extended by the root's `vocabulary.yaml` if present."""
-        return load_vocabulary(self.root)
+        return load_vocabulary(self.root, cache_dir=self.index_dir)
 
 
 def locate(

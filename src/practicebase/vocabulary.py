@@ -7,24 +7,21 @@ any list with its own `vocabulary.yaml` at the root.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
 import functools
+import json
 import re
+import stat
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
-import yaml
-
-from practicebase.entry import EntryError
+from practicebase.fsutil import atomic_write, read_regular_file
 from practicebase.lazyre import lazy_pattern
-from practicebase.parse import decode_text, parse_yaml_mapping, read_entry_bytes
 
-try:  # the C parser is much faster; the packaged file is trusted data
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+# PyYAML (and the entry parser built on it) is imported only when a vocabulary.yaml is parsed:
+# a search that finds the parsed vocabulary in the knowledge base's cache never needs it.
 
 
 # How stage and outcome ids read to people (the app, the exports and reports).
@@ -189,7 +186,7 @@ _TERM_LISTS = ("themes", "audience", "partners", "ideology")
 _PLAIN_LISTS = ("stages", "outcomes", "statuses", "classifications")
 
 
-def load_vocabulary(root: Path | None = None) -> Vocabulary:
+def load_vocabulary(root: Path | None = None, cache_dir: Path | None = None) -> Vocabulary:
     """The packaged vocabulary, merged with `root/vocabulary.yaml` when it exists.
 
     In the override file, each top-level list replaces the packaged one unless its key is
@@ -197,24 +194,104 @@ def load_vocabulary(root: Path | None = None) -> Vocabulary:
     `spelling_variants` mappings are merged; `synonyms` groups are appended. A
     recommendation listed again (by id) replaces the earlier one in place, so
     `extra_recommendations:` can give the exact wording of a packaged label.
+
+    With `cache_dir` (a knowledge base's `index/`, when it exists), the merged data is kept
+    there as JSON and reused while both files are unchanged: parsing YAML (and importing
+    PyYAML) is a large part of a short `search` process.
     """
+    local = Path(root) / "vocabulary.yaml" if root is not None else None
+    sources = _source_stamps(local)
+    cache = cache_dir / CACHE_NAME if cache_dir is not None and sources is not None else None
+    cached = _read_cache(cache, sources) if cache is not None else None
+    if cached is not None:
+        try:
+            return _build(cached)
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
+            pass  # not what this code writes: parse the files and write it afresh
     data = copy.deepcopy(_packaged_data())
-    if root is not None:
-        local = Path(root) / "vocabulary.yaml"
-        if local.is_file():
-            _merge(data, _parse_local(local))
+    if local is not None and local.is_file():
+        _merge(data, _parse_local(local))
     try:
-        return _build(data)
+        vocabulary = _build(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise VocabularyError(f"vocabulary is malformed: {exc!r}") from exc
+    if cache is not None:
+        _write_cache(cache, sources, data)
+    return vocabulary
+
+
+# --- the parsed vocabulary, cached in the knowledge base's index/ ---------------------------
+
+CACHE_NAME = "vocabulary.json"
+CACHE_FORMAT = 1
+CACHE_LIMIT = 4 << 20
+_PACKAGED = Path(__file__).with_name("data") / "vocabulary.yaml"
+
+
+def _source_stamps(local: Path | None) -> list | None:
+    """What identifies the files the vocabulary is read from: the packaged file's path, size
+    and modification time, and the local file's inode, size, modification and change times
+    (a change time cannot be set back by hand), or None for no local file. None when a file
+    cannot be stat'ed or the local one is not a regular file: then nothing is cached."""
+    try:
+        packaged = _PACKAGED.stat()
+        stamps: list = [CACHE_FORMAT, str(_PACKAGED), packaged.st_size, packaged.st_mtime_ns]
+        if local is None:
+            return [*stamps, None]
+        try:
+            st = local.stat()
+        except FileNotFoundError:
+            return [*stamps, None]
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return [*stamps, [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]]
+    except OSError:
+        return None
+
+
+def _read_cache(path: Path, sources: list) -> dict | None:
+    """The cached merged data when the cache was written from exactly these sources; read as
+    warily as `index/CURRENT` (a regular file of bounded size, never through a link)."""
+    try:
+        cached = json.loads(read_regular_file(path, CACHE_LIMIT))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(cached, dict) or cached.get("sources") != sources:
+        return None
+    data = cached.get("data")
+    return data if isinstance(data, dict) else None
+
+
+def _write_cache(path: Path, sources: list, data: dict) -> None:
+    """Keep the merged data for the next process; any failure only means no cache."""
+    try:
+        blob = json.dumps({"sources": sources, "data": data}, ensure_ascii=True).encode("ascii")
+    except (TypeError, ValueError):  # a value JSON cannot hold (a YAML date, say)
+        return
+    if len(blob) > CACHE_LIMIT or not path.parent.is_dir():
+        return
+    with contextlib.suppress(OSError):
+        atomic_write(path, blob)
 
 
 @functools.lru_cache(maxsize=1)
 def _packaged_data() -> dict:
     """The packaged vocabulary.yaml, parsed once per process (callers get a deep copy)."""
-    text = resources.files("practicebase").joinpath("data/vocabulary.yaml").read_text("utf-8")
+    import yaml
+
+    try:  # the C parser is much faster; the packaged file is trusted data
+        from yaml import CSafeLoader as Loader
+    except ImportError:  # pragma: no cover - depends on how PyYAML was built
+        from yaml import SafeLoader as Loader  # type: ignore[assignment]
+
+    if _PACKAGED.is_file():
+        text = _PACKAGED.read_text("utf-8")
+    else:  # installed where the package is not plain files (a zip)
+        from importlib import resources
+
+        text = resources.files("practicebase").joinpath("data/vocabulary.yaml").read_text("utf-8")
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=Loader)
     except yaml.YAMLError as exc:
         raise VocabularyError(f"packaged vocabulary.yaml: invalid YAML: {exc}") from exc
     if not isinstance(data, dict):
@@ -225,6 +302,10 @@ def _packaged_data() -> dict:
 def _parse_local(path: Path) -> dict:
     """A knowledge base's vocabulary.yaml, read as safely as an entry (it is data from users)
     and checked for the shapes `_build` expects, so every mistake names the file and key."""
+    # (PyYAML and the entry parser: only for a local vocabulary.yaml)
+    from practicebase.entry import EntryError
+    from practicebase.parse import decode_text, parse_yaml_mapping, read_entry_bytes
+
     try:
         text = decode_text(read_entry_bytes(path), str(path))
         if all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n")):
