@@ -25,7 +25,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from practicebase.duplicates import duplicate_warnings, is_duplicate_warning
 from practicebase.entry import Entry, Problem
 from practicebase.fsutil import create_file, fsync_dir
 from practicebase.index import (
@@ -39,21 +38,14 @@ from practicebase.index import (
     update_index,
 )
 from practicebase.kb import KnowledgeBase
-from practicebase.store import (
-    AddOutcome,
-    Candidate,
-    check_source,
-    existing_ids,
-    expand_sources,
-    file_entry,
-    filed_added_date,
-    with_added_date,
-)
-from practicebase.template import REFUSED_FIELDS, is_placeholder_problem
-from practicebase.validate import LoadedEntry, validate_files
+
+# Filing and checking entries (the store, the validator with PyYAML, duplicates) is imported
+# by the functions that do it: opening the index for a search or the app needs none of it.
 
 if TYPE_CHECKING:
     from practicebase.search import Searcher
+    from practicebase.store import AddOutcome, Candidate
+    from practicebase.validate import LoadedEntry
 
 # Duplicate warnings shown per file; the rest are counted ("and 4 more").
 DUPLICATE_WARNINGS_SHOWN = 3
@@ -105,6 +97,9 @@ def mark_duplicates(
 ) -> None:
     """Add a warning (an error with `strict`) to each valid entry very similar to another
     entry. `all_entries` says `loaded` is the whole knowledge base (nothing else to read)."""
+    # (start-up: opening the index for a search needs none of this)
+    from practicebase.duplicates import duplicate_warnings
+
     valid = [item for item in loaded if item.entry is not None]
     if not valid:
         return
@@ -127,6 +122,9 @@ def mark_duplicates(
 def _refuse_templates(loaded: Sequence[LoadedEntry]) -> None:
     """`add` never files an entry whose title, summary or contact is still the template's:
     validate's warnings about those become errors (naming the file, line and field)."""
+    # (start-up: opening the index for a search needs none of this)
+    from practicebase.template import REFUSED_FIELDS, is_placeholder_problem
+
     for item in loaded:
         for i, problem in enumerate(item.problems):
             if is_placeholder_problem(problem) and problem.field in REFUSED_FIELDS:
@@ -149,6 +147,16 @@ def add_entries(
     fail. Duplicate warnings come with each outcome's problems. When anything was written
     and the knowledge base has an index, it is updated for those files only.
     """
+    # (start-up: opening the index for a search needs none of this)
+    from practicebase.store import (
+        AddOutcome,
+        Candidate,
+        check_source,
+        existing_ids,
+        expand_sources,
+        file_entry,
+    )
+
     slots: list[AddOutcome | Candidate] = []
     for name in sources:
         path = Path(name)
@@ -192,6 +200,9 @@ def _dated(
     """The candidate with its `added` date set when the file has none: today, or, when it
     replaces an entry (`--replace`), the date the replaced entry was added, because a new
     version of an entry is not a new entry."""
+    # (start-up: opening the index for a search needs none of this)
+    from practicebase.store import filed_added_date, with_added_date
+
     entry = candidate.entry
     if entry is None or entry.added is not None:
         return candidate
@@ -234,6 +245,9 @@ def problem_lines(
 ) -> list[str]:
     """One line per problem, with at most `duplicates_shown` duplicate warnings and then
     "... and N more entries look similar"."""
+    # (start-up: opening the index for a search needs none of this)
+    from practicebase.duplicates import is_duplicate_warning
+
     lines: list[str] = []
     similar = 0
     for problem in problems:
@@ -340,6 +354,9 @@ class Recheck:
 def recheck_entry(kb: KnowledgeBase, path: Path, *, searcher: Searcher | None = None) -> Recheck:
     """Check `path` again and index it; a file that now has errors keeps its last good version
     in the index. `searcher` (when given) is refreshed to see the change."""
+    # (start-up: opening the index for a search needs none of this)
+    from practicebase.validate import validate_files
+
     [loaded] = validate_files([path], kb.vocabulary)
     result = Recheck(Path(path), loaded.entry, list(loaded.problems))
     try:
@@ -357,6 +374,9 @@ def recheck_entry(kb: KnowledgeBase, path: Path, *, searcher: Searcher | None = 
 def entry_file_problems(kb: KnowledgeBase, entry_id: str) -> tuple[Path | None, list[Problem]]:
     """The file the index holds `entry_id` in, and that file's problems as it is now (for an
     entry whose file became invalid: the index keeps its last good version)."""
+    # (start-up: opening the index for a search needs none of this)
+    from practicebase.validate import validate_files
+
     try:
         rel = indexed_ids(kb).get(entry_id)
     except Exception:  # noqa: BLE001 - no usable index: nothing to point at

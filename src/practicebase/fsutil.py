@@ -21,8 +21,6 @@ import contextlib
 import errno
 import json
 import os
-import signal
-import socket
 import stat
 import time
 from collections.abc import Callable, Iterator
@@ -254,8 +252,13 @@ def _register_fork_hook() -> None:
         _registered = True
 
 
-def set_parent_death_signal(sig: int = signal.SIGKILL) -> bool:
-    """Ask the kernel to send `sig` to this process when its parent dies (Linux only)."""
+def set_parent_death_signal(sig: int | None = None) -> bool:
+    """Ask the kernel to send `sig` (default SIGKILL) to this process when its parent dies
+    (Linux only)."""
+    import signal
+
+    if sig is None:
+        sig = signal.SIGKILL
     try:
         import ctypes
 
@@ -263,6 +266,12 @@ def set_parent_death_signal(sig: int = signal.SIGKILL) -> bool:
         return libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
+
+
+def _hostname() -> str:
+    import socket  # (imported here: a search never takes the write lock)
+
+    return socket.gethostname()
 
 
 @contextlib.contextmanager
@@ -293,7 +302,7 @@ class LockHolder:
         if self.pid is None:
             return "another process holds the search index's write lock"
         text = f"process {self.pid}"
-        if self.host and self.host != socket.gethostname():
+        if self.host and self.host != _hostname():
             text += f" on {self.host}"
         if self.since is not None:
             text += f" has held the search index's write lock for {_age(time.time() - self.since)}"
@@ -304,7 +313,7 @@ class LockHolder:
     def dead(self) -> bool:
         """True when the holder named is provably gone: on this host, and its pid is free or
         belongs to a process started at another time."""
-        if self.pid is None or self.host != socket.gethostname():
+        if self.pid is None or self.host != _hostname():
             return False
         return not pid_alive(self.pid, self.start)
 
@@ -414,7 +423,7 @@ class WriteLock:
         holder = {
             "pid": os.getpid(),
             "start": process_start(os.getpid()),
-            "host": socket.gethostname(),
+            "host": _hostname(),
             "since": time.time(),
         }
         with contextlib.suppress(OSError):

@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import pickle
-import shutil
 import stat
 import struct
 import threading
@@ -49,9 +48,10 @@ from practicebase.fsutil import (
     replace_file,
 )
 from practicebase.lazyre import lazy_pattern
-from practicebase.store import entry_files, stored_id
 from practicebase.textnorm import title_key
-from practicebase.validate import load_entry
+
+# The store and the validator (PyYAML, the Markdown checks) are imported by the functions that
+# read entry files: opening the index for a search needs neither.
 
 if TYPE_CHECKING:
     from practicebase.kb import KnowledgeBase
@@ -395,6 +395,8 @@ def _pointer_damaged(reason: str) -> IndexUnavailable:
 
 
 def _write_pointer(index_dir: Path, generation: str, fingerprint: str) -> None:
+    import shutil
+
     data = {"schema": SCHEMA_VERSION, "generation": generation, "vocabulary": fingerprint}
     path = index_dir / POINTER
     with contextlib.suppress(OSError):
@@ -581,6 +583,8 @@ def _whoosh_writer(ix, **kwargs):
 
 
 def _remove_stale_generations(index_dir: Path, keep: str | None) -> None:
+    import shutil
+
     for child in index_dir.iterdir():
         if child.name.startswith(GENERATION_PREFIX) and child.name != keep and child.is_dir():
             shutil.rmtree(child, ignore_errors=True)
@@ -798,6 +802,8 @@ def _read_columns(reader) -> dict[str, IndexedFile]:
 
 def _disk_files(kb: KnowledgeBase, only: Iterable[Path] | None) -> tuple[list[Path], set[str]]:
     """(entry files to look at, relative paths in scope); scope None-like = everything."""
+    # (start-up: a search reads no entry file)
+    from practicebase.store import entry_files
 
     if only is None:
         files = entry_files(kb)
@@ -868,6 +874,9 @@ def duplicate_id_problem(rel: str, entry_id: str, kept: str) -> Problem:
 def _load(path: Path, vocabulary: Vocabulary) -> tuple[Entry | None, list[Problem]]:
     """The entry of one file and its errors; warnings are `validate`'s business, and the one
     costly warning-only rule (the body's Markdown layout limits) is skipped."""
+    # (start-up: a search reads no entry file)
+    from practicebase.validate import load_entry
+
     loaded = load_entry(path, vocabulary, layout_check=False)
     errors = [p for p in loaded.problems if p.is_error]
     if loaded.entry is None and not errors:
@@ -1069,7 +1078,12 @@ def rebuild_index(
 
 
 def _rebuild_locked(kb: KnowledgeBase, *, progress: Progress | None, procs: int) -> IndexReport:
+    import shutil
+
     from whoosh import index as windex
+
+    # (start-up: a search reads no entry file)
+    from practicebase.store import entry_files
 
     # Start-up time: whoosh_internals imports Whoosh's writer, needed only to write.
     from practicebase.whoosh_internals import install_fast_indexing
@@ -1131,6 +1145,9 @@ def _rebuild_locked(kb: KnowledgeBase, *, progress: Progress | None, procs: int)
 
 def check_index(kb: KnowledgeBase) -> IndexReport:
     """What `update_index` would do, changing nothing (files are hashed, not parsed)."""
+    # (start-up: a search reads no entry file)
+    from practicebase.store import entry_files
+
     started = time.perf_counter()
 
     try:
@@ -1170,6 +1187,8 @@ def _duplicate_ids(
 ) -> list[Problem]:
     """A problem for every file whose id an earlier file (in path order) holds too: the ids
     of unchanged files come from the index, the others' from the files (read cheaply)."""
+    # (start-up: a search reads no entry file)
+    from practicebase.store import stored_id
 
     ids = {rel: indexed[rel].id for rel in plan.unchanged}
     for path in plan.touched:

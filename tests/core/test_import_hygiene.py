@@ -61,17 +61,22 @@ def test_python_dash_m_works() -> None:
 # with http.client and email behind it (Whoosh's compat module asks for it; see
 # practicebase/__init__.py). `urllib.parse` stays: pathlib imports it.
 NOT_FOR_SEARCH_OR_SHOW = ("textual", "rich", "markdown_it", "markdown", "mdurl", "urllib.request")
+# A search reads no entry file: no YAML parser (the vocabulary comes from index/'s cache once a
+# process has parsed it), no validator, no store.
+NOT_FOR_SEARCH = (*NOT_FOR_SEARCH_OR_SHOW, "yaml", "practicebase.validate", "practicebase.store")
 SAMPLE_ENTRIES = SRC.parents[1] / "entries"
 
 
-def _modules_after(root: Path, *argv: str) -> tuple[int, list[str]]:
+def _modules_after(
+    root: Path, *argv: str, unwanted: tuple[str, ...] = NOT_FOR_SEARCH_OR_SHOW
+) -> tuple[int, list[str]]:
     """Run `practicebase --root ROOT ARGV` in a fresh interpreter; (status, unwanted modules)."""
     code = (
         "import contextlib, io, sys\n"
         "from practicebase.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    status = main({['--root', str(root), *argv]!r})\n"
-        f"unwanted = {NOT_FOR_SEARCH_OR_SHOW!r}\n"
+        f"unwanted = {unwanted!r}\n"
         "bad = sorted(m for m in sys.modules if m in unwanted or m.split('.')[0] in unwanted)\n"
         "print(status, ','.join(bad))\n"
     )
@@ -98,6 +103,11 @@ def test_search_and_show_import_only_what_they_use(tmp_path: Path) -> None:
         ("show", some_id),
     ):
         status, bad = _modules_after(root, *argv)
+        assert status == 0, argv
+        assert bad == [], f"{' '.join(argv)} imported {bad}"
+    # The searches above left the parsed vocabulary in index/: the next one parses no YAML.
+    for argv in (("search", "referrals", "--json", "--limit", "20"), ("search", "referrals")):
+        status, bad = _modules_after(root, *argv, unwanted=NOT_FOR_SEARCH)
         assert status == 0, argv
         assert bad == [], f"{' '.join(argv)} imported {bad}"
 

@@ -37,7 +37,6 @@ from practicebase.search.ranking import BulkScorer, QueryScores, RankingWeightin
 from practicebase.search.snippets import SNIPPET_CHARS, Snippets, shorten
 from practicebase.search.spelling import Spelling
 from practicebase.search.types import SORTS, Hit, SearchRequest, SearchResult
-from practicebase.validate import load_entry
 
 if TYPE_CHECKING:
     from practicebase.entry import Entry
@@ -201,6 +200,8 @@ class Searcher:
         rel = self._guarded(lambda s: self._path_of(s, entry_id))
         if rel is None:
             return None
+        from practicebase.validate import load_entry  # (PyYAML: only when an entry is read)
+
         path = self.kb.root / rel
         # The index is a cache, not a trusted source: never read outside entries/.
         if not path.resolve().is_relative_to(self.kb.entries_dir.resolve()):
