@@ -184,6 +184,41 @@ def test_help_for_each_command(capsys):
         assert "usage: practicebase " + command in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["search", "x"], "search"),
+        (["--debug", "--root", "search", "show", "x"], "show"),  # a folder named "search"
+        (["--root=kb", "index"], "index"),
+        (["--help"], None),
+        (["--deb", "search"], None),  # an abbreviated option: not certain, build all
+        (["nonsense", "search"], None),
+        ([], None),
+    ],
+)
+def test_only_the_command_about_to_run_is_built(argv, command):
+    from practicebase.cli import COMMANDS, build_parser, chosen_command
+
+    assert chosen_command(argv) == command
+    parser = build_parser(command)
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    for name in COMMANDS:
+        options = subparsers.choices[name]._option_string_actions
+        # Every command is listed; only the chosen one (or all) has its options.
+        assert ("--limit" in options) == (name == "search" and command in ("search", None))
+
+
+def test_global_options_before_the_command_still_work(kb, write_entry: WriteEntry, capsys):
+    write_entry("alpha-practice", body="Triage of referrals.")
+    assert main(["--debug", "--root", str(kb.root), "search", "triage", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["hits"][0]["id"] == "alpha-practice"
+    with pytest.raises(SystemExit) as stop:
+        main(["--help"])
+    assert stop.value.code == 0
+    listing = capsys.readouterr().out
+    assert all(name in listing for name in ("search", "show", "report", "export"))
+
+
 def test_search_process_does_not_import_textual(kb, write_entry: WriteEntry):
     write_entry("alpha-practice", body="Triage of referrals.")
     cli(kb, "index")
