@@ -6,7 +6,7 @@ from typing import Any
 
 from whoosh import query
 
-from practicebase.search.ranking import term_docnums
+from practicebase.search.ranking import segments, term_docnums
 
 # What a sortable date column reads for a document without the date (Whoosh's default for
 # an unsigned 64-bit column), and the "newest first" key given to it: after every dated one.
@@ -21,7 +21,7 @@ class DocSets:
         self.searcher = searcher
         reader = searcher.reader()
         self.live: frozenset[int] | None = (
-            frozenset(reader.all_doc_ids()) if reader.has_deletions() else None
+            live_docnums(searcher) if reader.has_deletions() else None
         )
         self.doc_count = reader.doc_count_all()
         self._terms: dict[tuple[str, Any], frozenset[int]] = {}
@@ -106,3 +106,19 @@ class DocSets:
         if isinstance(q, query.Every):
             return self.live if self.live is not None else set(range(self.doc_count))
         return set(searcher.docs_for_query(q))
+
+
+def live_docnums(searcher: Any) -> frozenset[int]:
+    """The global numbers of the live documents, segment by segment: a segment without
+    deletions is a range, and only a segment with some asks each document (Whoosh's
+    multi-segment reader asks each document through two more calls)."""
+    live: set[int] = set()
+    for sub, offset in segments(searcher):
+        reader = sub.reader()
+        if not reader.has_deletions():
+            live.update(range(offset, offset + reader.doc_count_all()))
+        elif offset:
+            live.update(docnum + offset for docnum in reader.all_doc_ids())
+        else:
+            live.update(reader.all_doc_ids())
+    return frozenset(live)
