@@ -5,6 +5,7 @@ Layout of `index/` (a disposable cache of the entry files):
     index/CURRENT        {"schema": N, "generation": "gen-...", "vocabulary": "<hash>"}
     index/gen-.../       one complete Whoosh index
     index/write.lock     held by whoever is writing (update or rebuild)
+    index/vocabulary.json  the parsed vocabulary (`vocabulary.load_vocabulary`'s cache)
 
 A rebuild writes a new generation directory beside the live one and then replaces `CURRENT`
 atomically (`os.replace`), so a rebuild killed at any moment leaves the previous index
