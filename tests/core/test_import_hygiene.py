@@ -123,3 +123,30 @@ def test_urllib_request_still_works_after_whoosh_loaded() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.split() == ["True", "urlretrieve"]
+
+
+def test_whoosh_english_variations_run_only_when_used_and_answer_as_whoosh_does() -> None:
+    """practicebase defers `whoosh.lang.morph_en` (see practicebase/__init__.py): a search
+    never runs its code, and Whoosh's Variations query still gets Whoosh's own answers."""
+    words = ["rendering", "walked", "policies", "safeguarding", "referrals"]
+    show = "print(sorted(sorted(variations(w)) for w in " + repr(words) + "))\n"
+    plain = subprocess.run(
+        [sys.executable, "-c", "from whoosh.lang.morph_en import variations\n" + show],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    deferred = (
+        "import sys, practicebase, whoosh.query\n"
+        "module = sys.modules['whoosh.lang.morph_en']\n"
+        "assert 'rules' not in vars(module), 'ran at import'\n"
+        "from whoosh.query.terms import variations  # what the Variations query calls\n"
+        + show
+        + "assert isinstance(module.rules, tuple)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", deferred], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout == plain.stdout
+    assert "walking" in result.stdout
