@@ -107,6 +107,16 @@ class SpellingFolder:
             self._cache[word] = folded
         return folded
 
+    def respelled(self) -> list[tuple[str, str]]:
+        """(word, folded) for each word the variant list rewrites: its listed spellings and
+        their plurals. Only these can fold to a word with other first two characters: the
+        general rules rewrite endings and keep at least the first two."""
+        pairs: list[tuple[str, str]] = []
+        for word, folded in self._map.items():
+            if word != folded:
+                pairs += [(word, folded), (word + "s", folded + "s")]
+        return pairs
+
     def _fold(self, word: str) -> str:
         mapped = self._map.get(word)
         if mapped is not None:

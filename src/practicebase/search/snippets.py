@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from whoosh.lang.porter import stem
 
 from practicebase.analysis import WORD_PATTERN, joined
 from practicebase.sanitize import clean_line
+from practicebase.textnorm import SpellingFolder
 
 SNIPPET_CHARS = 220
 
@@ -28,41 +29,83 @@ SCAN_CHARS = 20_000
 STEM_CACHE = 200_000
 
 
+def candidate_starts(terms: Iterable[str], fold: SpellingFolder) -> frozenset[str] | None:
+    """The first two characters a lowercase word must begin with (the whole word, if
+    shorter) to analyse to one of `terms`; None when any word might (a one-letter term).
+
+    A word's term is `stem(fold(word))`. Porter's steps only rewrite endings, each keeping
+    the start of the word: the first character always, the second unless a final "y" after
+    a lone vowel becomes "i" ("ays" -> "ai"); so a term's first two characters are the
+    folded word's, with "i" standing for "y" in second place. Folding keeps the first two
+    characters too, except for the words the variant list respells (`fold.respelled()`),
+    whose own starts are added. A one-letter term can come from a longer word ("ies" ->
+    "i"), hence None. tests/search/test_snippets.py checks both properties over many words.
+    """
+    starts: set[str] = set()
+    for term in terms:
+        if len(term) < 2:
+            return None
+        starts.add(term[:2])
+        if term[1] == "i":
+            starts.add(term[0] + "y")
+    for word, folded in fold.respelled():
+        if folded[:2] in starts:
+            starts.add(word[:2])
+    return frozenset(starts)
+
+
 class Snippets:
     """Highlighted snippets for the hits on screen, found by analysing their stored text as
     the index did (words, lowercase, spelling folded, Porter stem): a word is marked where it
     analyses to a term the query searched, and a multi-word expansion where its words follow
     each other. Reading the offsets from the postings instead reads whole posting blocks of
-    every query term, and the pipeline of Whoosh's analyzer costs several times this loop."""
+    every query term, and the pipeline of Whoosh's analyzer costs several times this loop.
+
+    Only words that can analyse to a searched term are stemmed (`candidate_starts`): the
+    shown text of a page of hits holds thousands of distinct words, and a fresh process
+    would otherwise stem every one of them.
+    """
 
     def __init__(
         self,
         terms: set[str],
-        fold: Callable[[str], str],
+        fold: SpellingFolder,
         joinable: Iterable[tuple[str, ...]] = (),
         stems: dict[str, str] | None = None,
     ) -> None:
         self._terms = frozenset(terms)
         self._fold = fold
         self._sequences = [seq for seq in joinable if joined(seq) in self._terms]
-        # word -> term, shared between the searches of one searcher (same vocabulary).
+        # Every term a single word must analyse to for a span: the searched terms and the
+        # words of the searched multi-word expansions.
+        self._wanted = self._terms.union(*self._sequences)
+        self._starts = candidate_starts(self._wanted, fold)
+        self._sequences_from: dict[str, list[tuple[str, ...]]] = {}
+        for seq in self._sequences:
+            self._sequences_from.setdefault(seq[0], []).append(seq)
+        # word -> term, shared between the searches of one searcher (same vocabulary), so
+        # it holds analyses only, never what one query made of a word.
         self._stems = stems if stems is not None else {}
         if len(self._stems) > STEM_CACHE:
             self._stems.clear()
 
-    def _stem(self, word: str) -> str:
+    def _term(self, word: str) -> str | None:
+        """The index term of `word`, or None when it cannot be one of the wanted terms."""
         found = self._stems.get(word)
         if found is None:
-            found = self._stems[word] = stem(self._fold(word.lower()))
+            lower = word.lower()
+            if self._starts is not None and lower[:2] not in self._starts:
+                return None
+            found = self._stems[word] = stem(self._fold(lower))
         return found
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of the words of `text` (its first `SCAN_CHARS`) the query searched."""
         if not self._terms or not text:
             return []
-        terms, stems, term_of = self._terms, self._stems, self._stem
+        terms, stems, term_of = self._terms, self._stems, self._term
         matches = WORD_PATTERN.finditer(text[:SCAN_CHARS])
-        if not self._sequences:  # the common case: one dictionary lookup per word
+        if not self._sequences:  # the common case: a lookup or two per word
             found = []
             for m in matches:
                 word = m.group()
@@ -70,13 +113,25 @@ class Snippets:
                 if term in terms:
                     found.append(m.span())
             return found
-        words = [(m.start(), m.end(), term_of(m.group())) for m in matches]
-        spans = {(start, end) for start, end, term in words if term in terms}
-        for seq in self._sequences:
-            n = len(seq)
-            for i in range(len(words) - n + 1):
-                if words[i][2] == seq[0] and tuple(w[2] for w in words[i : i + n]) == seq:
-                    spans.add((words[i][0], words[i + n - 1][1]))
+        # Multi-word expansions: the wanted words with their ordinal, so a sequence is a run
+        # of consecutive ordinals.
+        wanted = self._wanted
+        words = []
+        for ordinal, m in enumerate(matches):
+            term = term_of(m.group())
+            if term in wanted:
+                words.append((ordinal, m.start(), m.end(), term))
+        spans = {(start, end) for _o, start, end, term in words if term in terms}
+        for i, (ordinal, start, _end, term) in enumerate(words):
+            for seq in self._sequences_from.get(term, ()):
+                n = len(seq)
+                run = words[i : i + n]
+                if (
+                    len(run) == n
+                    and run[-1][0] == ordinal + n - 1
+                    and tuple(w[3] for w in run) == seq
+                ):
+                    spans.add((start, run[-1][2]))
         return sorted(spans)
 
     def for_doc(self, stored: dict[str, Any]) -> tuple[str, tuple[tuple[int, int], ...]]:
