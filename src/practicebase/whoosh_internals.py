@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import pickle
 import zlib
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
@@ -189,6 +190,11 @@ _BYTES_GLOBAL = b"c_codecs\nencode\n"
 _MARK = ord("(")
 # A block's ids and weights take at most 128 * (5 + 9) bytes of the decompressed stream.
 _HEAD_BYTES = 4096
+_HEAD_WIDEST = 5 + 9
+# Decompression costs about as much as the bytes it makes: a block is first inflated only as
+# far as the previous block of the same list needed (ids and weights of one list are about as
+# wide from block to block), plus this much, and further only when that was not enough.
+_HEAD_SLACK = 96
 
 
 def _leaf_postings(reader: Any, field: str, btext: bytes) -> tuple[Any, frozenset[int]]:
@@ -221,15 +227,22 @@ def _decoded(m: Any, ids: Any, weights: Any, n: int) -> tuple[Any, Any]:
     return ids, weights
 
 
-def _block_ids_weights(m: Any) -> tuple[Any, Any]:
-    """(docnums, weights) of the current block of a W3 leaf matcher, without its values.
+def _block_ids_weights(m: Any, guess: int = 0) -> tuple[Any, Any, int]:
+    """(docnums, weights, bytes of the stream they took) of the current block of a W3 leaf
+    matcher, without its values; `guess` is how far to inflate the block first (what the
+    previous block of the list took), 0 for as far as the widest ids and weights could go.
 
     Any block not laid out as expected is read the ordinary way, so the result is always
     Whoosh's own."""
     if m._data is None and m._compression:
         raw = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
-        head = zlib.decompressobj().decompress(raw, _HEAD_BYTES)
+        inflate = zlib.decompressobj()
+        first = guess + _HEAD_SLACK if guess else _HEAD_WIDEST * m._blocklength + _HEAD_SLACK
+        head = inflate.decompress(raw, min(first, _HEAD_BYTES))
         at = head.find(_BYTES_GLOBAL)
+        if at < 0 and len(head) < _HEAD_BYTES and inflate.unconsumed_tail:
+            head += inflate.decompress(inflate.unconsumed_tail, _HEAD_BYTES - len(head))
+            at = head.find(_BYTES_GLOBAL)
         if at > 0 and head[at - 1] == _MARK:
             try:
                 ids, weights, _ = pickle.loads(head[: at - 1] + b"N\x87.")
@@ -241,7 +254,7 @@ def _block_ids_weights(m: Any) -> tuple[Any, Any]:
                 and len(ids) == n
                 and (weights is None or isinstance(weights, float) or len(weights) == n)
             ):
-                return _decoded(m, ids, weights, n)
+                return (*_decoded(m, ids, weights, n), at)
     if m._data is None:
         m._read_data()
     data = m._data
@@ -250,10 +263,27 @@ def _block_ids_weights(m: Any) -> tuple[Any, Any]:
         # Whoosh's own decoding, without a generator step per posting (`delta_decode`, and
         # `array("f", ...)` filled one weight at a time): the short uncompressed blocks of
         # keyword fields are read this way.
-        return _decoded(m, data[0], data[1], n)
+        return (*_decoded(m, data[0], data[1], n), 0)
     m._read_ids()
     m._read_weights()
-    return m._ids, m._weights
+    return m._ids, m._weights, 0
+
+
+def _without(
+    ids: Sequence[int], weights: Sequence[float], deleted: list[int]
+) -> tuple[Sequence[int], Sequence[float]]:
+    """A block's postings without those of `deleted` (sorted docnums): found by bisection,
+    since a block holds few of them if any."""
+    lo = bisect_left(deleted, ids[0]) if ids else 0
+    hi = bisect_right(deleted, ids[-1]) if ids else 0
+    if lo == hi:
+        return ids, weights
+    ids, weights = list(ids), list(weights)
+    for docnum in reversed(deleted[lo:hi]):
+        at = bisect_left(ids, docnum)
+        if at < len(ids) and ids[at] == docnum:
+            del ids[at], weights[at]
+    return ids, weights
 
 
 def postings_blocks(
@@ -266,12 +296,11 @@ def postings_blocks(
     if private_allowed():
         m, deleted = _leaf_postings(reader, field, btext)
         if _is_w3_leaf(m):
+            dead = sorted(deleted)
+            guess = 0
             while m.is_active():
-                ids, weights = _block_ids_weights(m)
-                if deleted:
-                    kept = [(i, w) for i, w in zip(ids, weights, strict=False) if i not in deleted]
-                    ids, weights = [i for i, _w in kept], [w for _i, w in kept]
-                yield ids, weights
+                ids, weights, guess = _block_ids_weights(m, guess)
+                yield _without(ids, weights, dead) if dead else (ids, weights)
                 m._next_block()
             return
     else:
