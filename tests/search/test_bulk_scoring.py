@@ -21,7 +21,13 @@ from whoosh import query
 from practicebase import whoosh_internals
 from practicebase.index import open_searcher, rebuild_index, update_index
 from practicebase.kb import KnowledgeBase
-from practicebase.search.ranking import BulkScorer, RankingWeighting, segments, term_docnums
+from practicebase.search.ranking import (
+    BulkScorer,
+    RankingWeighting,
+    ScoreCache,
+    segments,
+    term_docnums,
+)
 from practicebase.search.snippets import Snippets
 from practicebase.whoosh_internals import MemoryReader, postings_blocks
 
@@ -135,6 +141,39 @@ def test_term_and_or_scores_match_whoosh(searchers: list, which: int) -> None:
         ]
     )
     _assert_same(BulkScorer(searcher).query(tree), _whoosh_scores(searcher, tree))
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["whole", "with-deletion"])
+def test_units_packed_out_of_the_cache_score_as_before(searchers: list, which: int) -> None:
+    """Words and units pushed out of the scorer's hot cache come back packed, the very same
+    scores; past the packed limit they are scored again."""
+    searcher = searchers[which]
+    fields = ("title", "summary", "body")
+    words = [
+        query.Or([query.Term(f, w, boost=b) for f, b in zip(fields, (3.0, 2.0, 1.0), strict=True)])
+        for w in ("case", "safeguard", "train", "referr")
+    ]
+    units = [*words, query.Or([words[0], query.Term("body", "panel", boost=0.5)])]
+    roomy = BulkScorer(searcher)
+    expected = [roomy.query(unit) for unit in units]
+    tight = BulkScorer(searcher)
+    tight._units = ScoreCache(hot=1, packed=2 * max(map(len, expected)))
+    for _ in range(3):
+        assert [tight.query(unit) for unit in units] == expected
+    assert tight._units._packed, "some came back packed"
+
+
+def test_score_cache_drops_the_least_recently_used() -> None:
+    cache = ScoreCache(hot=4, packed=6)
+    first, second, third = {1: 0.1, 2: 0.2, 3: 1 / 3}, {4: 0.4, 5: 0.5}, {6: 0.6, 7: 0.7}
+    cache.put("first", first)
+    cache.put("second", second)  # 5 postings: `first` is packed
+    assert cache.get("first") == first  # unpacked: `second` is packed
+    cache.put("third", third)  # `first` packed again: 5 packed
+    cache.put("fourth", {8: 0.8, 9: 0.9, 10: 1.0})  # `third` packed: 7, `second` dropped
+    assert cache.get("second") is None
+    assert cache.get("first") == first and cache.get("third") == third
+    assert cache.get("first")[3] == 1 / 3
 
 
 @pytest.mark.parametrize("which", [0, 1], ids=["whole", "with-deletion"])

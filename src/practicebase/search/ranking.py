@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import heapq
 import os
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import log
@@ -40,7 +41,9 @@ B = 0.75
 COVERAGE_POWER = 1.0
 CACHE_POSTINGS = 400_000
 CACHE_PHRASE_POSTINGS = 100_000
-CACHE_UNIT_POSTINGS = 200_000
+# Words and compound units: this many postings as dicts, and this many more packed.
+CACHE_UNIT_POSTINGS = 300_000
+CACHE_PACKED_POSTINGS = 2_500_000
 
 
 # What a word held by half the entries or more weighs: nothing, but still positive, so that
@@ -347,6 +350,56 @@ def _top(scores: dict[int, float], docs: set[int], k: int) -> list[tuple[float, 
     return [(scores[d], d) for d in best]
 
 
+class ScoreCache:
+    """docnum -> score dicts by key, the least recently used dropped first: the latest
+    `hot` postings as dicts, ready to use, and older ones up to `packed` postings more
+    packed into two arrays (12 bytes a posting, where a dict takes about 100), made a dict
+    again in C when asked for. At 50,000 entries a broad query's words and units come back
+    packed for a twentieth of the cost of reading and scoring their postings again."""
+
+    def __init__(self, hot: int, packed: int) -> None:
+        self.hot_limit = hot
+        self.packed_limit = packed
+        self._hot: dict[Any, dict[int, float]] = {}
+        self._hot_size = 0
+        self._packed: dict[Any, tuple[array, array]] = {}
+        self._packed_size = 0
+
+    def get(self, key: Any) -> dict[int, float] | None:
+        found = self._hot.pop(key, None)
+        if found is None:
+            packed = self._packed.pop(key, None)
+            if packed is None:
+                return None
+            self._packed_size -= len(packed[0])
+            found = dict(zip(*packed, strict=True))
+            self._hot_size += len(found)
+        self._hot[key] = found  # the most recent last
+        self._shrink()
+        return found
+
+    def put(self, key: Any, scores: dict[int, float]) -> None:
+        old = self._hot.pop(key, None)
+        if old is not None:
+            self._hot_size -= len(old)
+        self._hot[key] = scores
+        self._hot_size += len(scores)
+        self._shrink()
+
+    def _shrink(self) -> None:
+        """Pack the oldest dicts past the hot limit (never the newest), and drop the oldest
+        packed ones past the packed limit."""
+        while self._hot_size > self.hot_limit and len(self._hot) > 1:
+            key = next(iter(self._hot))
+            scores = self._hot.pop(key)
+            self._hot_size -= len(scores)
+            if len(scores) <= self.packed_limit:
+                self._packed[key] = (array("i", scores), array("d", scores.values()))
+                self._packed_size += len(scores)
+        while self._packed_size > self.packed_limit:
+            self._packed_size -= len(self._packed.pop(next(iter(self._packed)))[0])
+
+
 class BulkScorer:
     """BM25F (as `RankingWeighting` computes it) over whole posting lists at once.
 
@@ -368,9 +421,8 @@ class BulkScorer:
         # stays in the query while more words are typed after it.
         self._phrases: dict[tuple[str, tuple[str, ...]], dict[int, float]] = {}
         self._phrased = 0
-        # Compound units apart too, so that caching them never evicts the terms.
-        self._units: dict[tuple[Any, float], dict[int, float]] = {}
-        self._united = 0
+        # Words and compound units apart too, so that caching them never evicts the terms.
+        self._units = ScoreCache(CACHE_UNIT_POSTINGS, CACHE_PACKED_POSTINGS)
 
     def _segment_lengths(self, index: int, field: str) -> list[int]:
         key = (index, field)
@@ -379,16 +431,13 @@ class BulkScorer:
             found = self._lengths[key] = field_lengths(self.segments[index][0].reader(), field)
         return found
 
-    def term(
-        self, field: str, text: Any, boost: float = 1.0, *, idf_free: bool = False
-    ) -> dict[int, float]:
-        """docnum -> boosted BM25 score of one term in one field (cached); with `idf_free`,
-        without the term's idf (for `word`, which applies one over all fields)."""
-        key = (field, text, boost) if not idf_free else (field, text, -boost)
+    def term(self, field: str, text: Any, boost: float = 1.0) -> dict[int, float]:
+        """docnum -> boosted BM25 score of one term in one field (cached)."""
+        key = (field, text, boost)
         found = self._cache.get(key)
         if found is not None:
             return found
-        found = self._score_term(field, text, boost, idf_free)
+        found = self._score_term(field, text, boost)
         if self._cached + len(found) > CACHE_POSTINGS:
             self._cache.clear()
             self._cached = 0
@@ -451,19 +500,15 @@ class BulkScorer:
         return out
 
     def _cached_unit(self, q: Any, boost: float, score: Any) -> dict[int, float]:
-        """`score(q, boost)`, cached (oldest dropped first, apart from the term cache): a
-        query's units (a word with its synonyms, a multi-word synonym) come back at every key
-        typed after them, and when typing pauses. Whoosh queries compare equal by class,
-        fields, words and boosts."""
+        """`score(q, boost)`, cached (least recently used dropped first, apart from the term
+        cache): a query's units (a word with its synonyms, a multi-word synonym) come back at
+        every key typed after them, when typing pauses, and when a question is asked again.
+        Whoosh queries compare equal by class, fields, words and boosts."""
         key = (q, boost)
         found = self._units.get(key)
-        if found is not None:
-            return found
-        found = score(q, boost)
-        while self._units and self._united + len(found) > CACHE_UNIT_POSTINGS:
-            self._united -= len(self._units.pop(next(iter(self._units))))  # oldest
-        self._units[key] = found
-        self._united += len(found)
+        if found is None:
+            found = score(q, boost)
+            self._units.put(key, found)
         return found
 
     def _or_scores(self, q: Any, boost: float) -> dict[int, float]:
@@ -482,20 +527,17 @@ class BulkScorer:
         that hold it in any field. How much a word tells about an entry depends on how many
         entries hold it, not on how many titles do."""
         key = ("\x00word", fields, boost)
-        found = self._cache.get(key)
+        found = self._units.get(key)
         if found is not None:
             return found
-        parts = [self.term(field, text, fboost, idf_free=True) for field, text, fboost in fields]
+        # (the fields' scores without idf are of no use but here: not cached)
+        parts = [self._score_term(field, text, fboost, True) for field, text, fboost in fields]
         parts = [p for p in parts if p]
         # (the union of the fields' entries, counted in C before the sum is built)
         matching = len(parts[0]) if len(parts) == 1 else len(set().union(*parts))
         weight = idf(matching, self.searcher.doc_count_all()) * boost
         found = _summed(parts, weight)
-        if self._cached + len(found) > CACHE_POSTINGS:
-            self._cache.clear()
-            self._cached = 0
-        self._cache[key] = found
-        self._cached += len(found)
+        self._units.put(key, found)
         return found
 
     def _or_parts(self, q: Any, boost: float, parts: list[dict[int, float]]) -> None:
