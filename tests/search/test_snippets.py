@@ -119,7 +119,8 @@ AWKWARD = (
     "e.g. don't Don’t o'clock ... a.b.c x.'y İstanbul İSTANBUL ΣΑΣ σας ΟΣΟ straße STRASSE "
     "ﬁnance Kelvin K 5 50 500 a i I y Y. Prevent Case Management; prevent  case\nmanagement. "
     "Counter Terrorism Local Profile, counter-terrorism, counter terrorism policing. "
-    "Children and young people; young people; social media; youth. Programmes programme."
+    "Children and young people; young people; social media; youth. Programmes programme. "
+    "(Prevent case, but management) counter the terrorism; young, not people."
 )
 
 

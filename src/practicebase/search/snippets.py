@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from whoosh.lang.porter import stem
 
 from practicebase.analysis import WORD_PATTERN, joined
+from practicebase.lazyre import lazy_pattern
 from practicebase.sanitize import clean_line
 from practicebase.textnorm import SpellingFolder
 
@@ -54,6 +56,27 @@ def candidate_starts(terms: Iterable[str], fold: SpellingFolder) -> frozenset[st
     return frozenset(starts)
 
 
+# Where `WORD_PATTERN` (`\w+(?:[.'’]\w+)*`) begins a word when scanning text: a word
+# character that neither follows one nor follows one and an inner separator.
+_WORD_START = r"(?<!\w)(?<![\w][.'’])"
+_WORD_CHAR = lazy_pattern(r"\w")
+
+
+def candidate_words(starts: frozenset[str] | None) -> re.Pattern[str]:
+    """A pattern matching the words of a text as `WORD_PATTERN` splits it, but only those
+    that may begin with one of `starts` once lowercased: those whose first two characters
+    match one, ignoring case, and every word with a non-ASCII letter among its first two
+    (their lowercase can differ in length or script; `Snippets` checks them exactly).
+    With no `starts`, every word. The regular expression engine then skips most words of
+    a text, as Python code cannot."""
+    if starts is None:
+        return WORD_PATTERN
+    wanted = "|".join(re.escape(start) for start in sorted(starts))
+    return re.compile(
+        rf"{_WORD_START}(?=(?i:{wanted})|[^\x00-\x7f]|\w[^\x00-\x7f]){WORD_PATTERN.pattern}"
+    )
+
+
 class Snippets:
     """Highlighted snippets for the hits on screen, found by analysing their stored text as
     the index did (words, lowercase, spelling folded, Porter stem): a word is marked where it
@@ -80,6 +103,7 @@ class Snippets:
         # words of the searched multi-word expansions.
         self._wanted = self._terms.union(*self._sequences)
         self._starts = candidate_starts(self._wanted, fold)
+        self._words = candidate_words(self._starts)
         self._sequences_from: dict[str, list[tuple[str, ...]]] = {}
         for seq in self._sequences:
             self._sequences_from.setdefault(seq[0], []).append(seq)
@@ -104,8 +128,9 @@ class Snippets:
         if not self._terms or not text:
             return []
         terms, stems, term_of = self._terms, self._stems, self._term
-        matches = WORD_PATTERN.finditer(text[:SCAN_CHARS])
-        if not self._sequences:  # the common case: a lookup or two per word
+        text = text[:SCAN_CHARS]
+        matches = self._words.finditer(text)
+        if not self._sequences:  # the common case: a lookup or two per candidate word
             found = []
             for m in matches:
                 word = m.group()
@@ -113,25 +138,26 @@ class Snippets:
                 if term in terms:
                     found.append(m.span())
             return found
-        # Multi-word expansions: the wanted words with their ordinal, so a sequence is a run
-        # of consecutive ordinals.
         wanted = self._wanted
         words = []
-        for ordinal, m in enumerate(matches):
+        for m in matches:
             term = term_of(m.group())
             if term in wanted:
-                words.append((ordinal, m.start(), m.end(), term))
-        spans = {(start, end) for _o, start, end, term in words if term in terms}
-        for i, (ordinal, start, _end, term) in enumerate(words):
+                words.append((m.start(), m.end(), term))
+        spans = {(start, end) for start, end, term in words if term in terms}
+        # A multi-word expansion: its words in a row, nothing but separators between them.
+        for i, (start, _end, term) in enumerate(words):
             for seq in self._sequences_from.get(term, ()):
                 n = len(seq)
                 run = words[i : i + n]
                 if (
                     len(run) == n
-                    and run[-1][0] == ordinal + n - 1
-                    and tuple(w[3] for w in run) == seq
+                    and tuple(w[2] for w in run) == seq
+                    and not any(
+                        _WORD_CHAR.search(text, run[j][1], run[j + 1][0]) for j in range(n - 1)
+                    )
                 ):
-                    spans.add((start, run[-1][2]))
+                    spans.add((start, run[-1][1]))
         return sorted(spans)
 
     def for_doc(self, stored: dict[str, Any]) -> tuple[str, tuple[tuple[int, int], ...]]:
