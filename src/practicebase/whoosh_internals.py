@@ -21,9 +21,9 @@ import zlib
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from functools import cached_property
-from itertools import accumulate
-from operator import itemgetter
+from functools import cached_property, partial, reduce
+from itertools import accumulate, compress, repeat
+from operator import attrgetter, getitem, itemgetter, or_
 from typing import Any
 
 import whoosh
@@ -311,49 +311,151 @@ def postings_blocks(
 
 
 # --- positions and character offsets -------------------------------------------------------
+#
+# A positional posting's value is a 4-byte count and a protocol-2 pickle of the position deltas
+# (for `Characters`, of (delta, start, length) tuples) whose STOP may be trimmed; in the block's
+# pickle each value is `_codecs.encode(text, "latin1")`, whose call is half the cost of
+# unpickling the block. `_block_texts` unpickles a block with that call replaced by `slice`
+# (a C constructor keeping its argument), so the values stay latin-1 text; the wanted values'
+# pickles are then joined into one pickle of a tuple and decoded in one `pickle.loads`. Each
+# value's pickle is self-contained (it reads back only memo entries it wrote itself, and ints
+# are never memoised), so the joined pickle gives exactly the lists the values give one by one.
 
 
-def _decoder(fmt: Any, kind: str) -> Callable[[bytes], list]:
+class _TextValuesUnpickler(pickle.Unpickler):
+    """Unpickles a postings block with `_codecs.encode(text, "latin1")` made `slice(text,
+    "latin1")`: each value is left as a slice whose `start` is the value as latin-1 text."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "_codecs" and name == "encode":
+            return slice
+        return super().find_class(module, name)
+
+
+def _block_texts(m: Any) -> tuple[Any, tuple] | None:
+    """(docnums, values as slices of latin-1 text) of the current block of a W3 leaf matcher,
+    or None when the block is not laid out as expected (read it the ordinary way)."""
+    raw = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+    try:
+        data = zlib.decompress(raw) if m._compression else raw
+        ids, _weights, values = _TextValuesUnpickler(MemoryReader(data)).load()
+    except Exception:  # noqa: BLE001 - not the layout expected
+        return None
+    n = m._blocklength
+    if type(ids) is not tuple or type(values) is not tuple or not len(ids) == len(values) == n:
+        return None  # (ids stored as bytes, say)
+    if not m._byteids:
+        ids = tuple(accumulate(ids))
+    return ids, values
+
+
+_START = attrgetter("start")
+_LAST = itemgetter(-1)
+_AFTER_COUNT = slice(4, None)
+_BETWEEN_COUNT_AND_STOP = slice(4, -1)
+
+
+def _joined_codes(texts: list[str]) -> tuple | None:
+    """The unpickled codes (deltas, or delta tuples) of each posting value given as latin-1
+    text, decoded in one `pickle.loads`; None when they are not one pickle each. Raises
+    TypeError or IndexError for a value that is not text, or empty."""
+    stops = "".join(map(_LAST, texts)).count(".")
+    if stops == len(texts):  # (slices taken in C, not a Python step per value)
+        body = "".join(map(getitem, texts, repeat(_BETWEEN_COUNT_AND_STOP)))
+    elif not stops:
+        body = "".join(map(getitem, texts, repeat(_AFTER_COUNT)))
+    else:
+        body = "".join([t[4:-1] if t[-1] == "." else t[4:] for t in texts])
+    try:
+        codes = pickle.loads(b"(" + body.encode("latin-1") + b"t.")
+    except Exception:  # noqa: BLE001 - not pickles of lists: decode them one by one
+        return None
+    if type(codes) is not tuple or len(codes) != len(texts):
+        return None
+    return codes
+
+
+# An int with bit p set for each position p: what a phrase check needs (a shift and an AND per
+# word), and no container object for the garbage collector to track (a list per posting made
+# the collector's passes a third of a phrase's first use).
+_BITS = partial(reduce, or_)
+_BIT_OF = partial(map, (1).__lshift__)
+
+
+def _many_decoder(fmt: Any, kind: str) -> Callable[[tuple], Sequence] | None:
+    """For Whoosh's Positions and Characters formats and `kind` "positions" or "bits", a
+    function from the unpickled codes of several values to their decoded values, the
+    per-position loops in C; else None."""
+    if kind not in ("positions", "bits"):
+        return None
+    if type(fmt) is formats.Positions:
+        if kind == "bits":
+            return lambda many: list(map(_BITS, map(_BIT_OF, map(accumulate, many))))
+        return lambda many: list(map(list, map(accumulate, many)))
+    if type(fmt) is formats.Characters:
+        firsts = partial(map, itemgetter(0))
+        if kind == "bits":
+            return lambda many: list(map(_BITS, map(_BIT_OF, map(accumulate, map(firsts, many)))))
+        return lambda many: list(map(list, map(accumulate, map(firsts, many))))
+    return None
+
+
+def _decoder(fmt: Any, kind: str) -> Callable[[bytes], Any]:
     """A function decoding one posting value as `kind`: Whoosh's own, or for its Positions
     and Characters formats the same decoding with the per-position loop done in C."""
-    if kind == "positions" and type(fmt) in (formats.Positions, formats.Characters):
+    if kind == "bits":
+        positions_of = _decoder(fmt, "positions")
+        return lambda value: position_bits(positions_of(value))
+    many = _many_decoder(fmt, kind)
+    if many is not None:
         loads = pickle.loads
-        first = itemgetter(0) if type(fmt) is formats.Characters else None
 
-        def positions(value: bytes) -> list[int]:
+        def decode(value: bytes) -> list:
             # A value is a 4-byte count and a pickle of deltas whose STOP may be trimmed.
-            codes = loads(value[4:] if value.endswith(b".") else value[4:] + b".")
-            return list(accumulate(map(first, codes) if first else codes))
+            return many((loads(value[4:] if value.endswith(b".") else value[4:] + b"."),))[0]
 
-        return positions
+        return decode
     return getattr(fmt, f"decode_{kind}")
+
+
+def position_bits(places: Sequence[int]) -> int:
+    """An int with bit p set for each position p in `places`."""
+    bits = 0
+    for place in places:
+        bits |= 1 << place
+    return bits
 
 
 def positions(
     reader: Any, field: str, btext: bytes, wanted: list[int], kind: str = "positions"
-) -> dict[int, list]:
-    """Segment docnum -> decoded postings value (`kind`: "positions", or "characters" for
-    (position, start, end)) of one term, for the sorted live docnums in `wanted`.
+) -> dict[int, Any]:
+    """Segment docnum -> decoded postings value of one term, for the sorted live docnums in
+    `wanted`. `kind`: "positions"; "bits", an int with bit p set for each position p (see
+    `position_bits`); or "characters", (position, start, end) each.
 
-    Private: reads the segment's postings directly and unpickles only the blocks that hold a
-    wanted document. Public: skips the matcher to each wanted document."""
-    out: dict[int, list] = {}
+    Private: reads the segment's postings directly and decodes only the blocks that hold a
+    wanted document, a block's wanted values in one go. Public: skips the matcher to each
+    wanted document."""
+    out: dict[int, Any] = {}
     if not wanted or (field, btext) not in reader:
         return out
     if private_allowed():
         m, _deleted = _leaf_postings(reader, field, btext)  # (wanted holds no deleted doc)
         if _is_w3_leaf(m):
-            decode = _decoder(reader.schema[field].format, kind)
+            fmt = reader.schema[field].format
+            decode = _decoder(fmt, kind)
+            many = _many_decoder(fmt, kind)
             want = set(wanted)
             i, n = 0, len(wanted)
             while m.is_active() and i < n:
                 top = m.block_max_id()
                 if wanted[i] <= top:  # else no wanted document in this block: not unpickled
-                    m._read_ids()
-                    m._read_values()
-                    for docnum, value in zip(m._ids, m._values, strict=False):
-                        if docnum in want:
-                            out[docnum] = decode(value)
+                    if not _wanted_in_block(m, want, decode, many, out):
+                        m._read_ids()
+                        m._read_values()
+                        for docnum, value in zip(m._ids, m._values, strict=False):
+                            if docnum in want:
+                                out[docnum] = decode(value)
                     while i < n and wanted[i] <= top:
                         i += 1
                 m._next_block()
@@ -368,8 +470,41 @@ def positions(
             if not m.is_active():
                 break
         if m.id() == docnum:
-            out[docnum] = m.value_as(kind)
+            if kind == "bits":
+                out[docnum] = position_bits(m.value_as("positions"))
+            else:
+                out[docnum] = m.value_as(kind)
     return out
+
+
+def _wanted_in_block(
+    m: Any,
+    want: set[int],
+    decode: Callable[[bytes], Any],
+    many: Callable[[tuple], Sequence] | None,
+    out: dict[int, Any],
+) -> bool:
+    """Decode the values of the wanted documents of the current block into `out`, the fast
+    way; False (and `out` untouched) when the block is not laid out as expected."""
+    block = _block_texts(m)
+    if block is None:
+        return False
+    ids, values = block
+    chosen = list(map(want.__contains__, ids))
+    docnums = list(compress(ids, chosen))
+    if not docnums:
+        return True
+    try:
+        texts = list(map(_START, compress(values, chosen)))
+        codes = _joined_codes(texts) if many is not None else None
+        if codes is not None and many is not None:
+            decoded = many(codes)
+        else:
+            decoded = [decode(t.encode("latin-1")) for t in texts]
+    except (AttributeError, TypeError, IndexError):  # a value not pickled as text (empty)
+        return False
+    out.update(zip(docnums, decoded, strict=True))
+    return True
 
 
 # --- indexing fast paths -------------------------------------------------------------------

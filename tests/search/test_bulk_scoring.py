@@ -251,3 +251,119 @@ def test_memory_reader_reads_as_bytesio_does() -> None:
     reader = MemoryReader(memoryview(pickled))
     assert [pickle.load(reader) for _ in range(3)] == [[(1, 2.5, "x")] * 40] * 3
     assert reader.tell() == len(pickled)
+
+
+@pytest.fixture(scope="module")
+def long_searchers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list]:
+    """Searchers over entries whose positions need every width the position pickles use
+    (deltas over 255 and over 65,535), a word held more than 1,000 times (batched appends),
+    phrases at the first position, apart, reversed and repeated; and the same index after an
+    edit (a segment with a deletion)."""
+    root = tmp_path_factory.mktemp("long") / "kb"
+    (root / "entries").mkdir(parents=True)
+    kb = KnowledgeBase(root)
+    bodies = [
+        "case management " + "fill " * 300 + "case management" + " fill" * 70_000
+        + " case management" + " case" * 1_100 + " management",
+        "management case " + "fill " * 200 + "case fill management case case management",
+        "case case case management management case",
+        "case study of management",
+    ] + [
+        " ".join(["fill"] * n + ["case", "management"] * (n % 3) + ["case"] * 200)
+        for n in range(150)
+    ]  # fmt: skip
+    for number, body in enumerate(bodies):
+        path = kb.entries_dir / "kent" / f"long-{number:04d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(entry_text(f"long-{number:04d}", force="kent", body=body), "utf-8")
+    rebuild_index(kb)
+    ix, _generation, opened = open_searcher(kb)
+    whole = opened.__class__(opened.reader(), fromindex=ix, weighting=RankingWeighting())
+    path = kb.entries_dir / "kent" / "long-0002.md"
+    path.write_text(entry_text("long-0002", force="kent", body="management case " * 3), "utf-8")
+    update_index(kb)
+    ix2, _generation, opened = open_searcher(kb)
+    edited = opened.__class__(opened.reader(), fromindex=ix2, weighting=RankingWeighting())
+    assert any(sub.reader().has_deletions() for sub, _offset in segments(edited))
+    yield [whole, edited]
+    for searcher, index in ((whole, ix), (edited, ix2)):
+        searcher.close()
+        index.close()
+
+
+def _whoosh_positions(reader, field: str, btext: bytes) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    if (field, btext) not in reader:
+        return found
+    m = reader.postings(field, btext)
+    while m.is_active():
+        found[m.id()] = m.value_as("positions")
+        m.next()
+    return found
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["whole", "with-deletion"])
+@pytest.mark.parametrize("corpus", ["long", "prose"])
+def test_positions_equal_whoosh_values(
+    searchers: list, long_searchers: list, corpus: str, which: int
+) -> None:
+    """Positions and position bits, for every document and for a few, of words held in most
+    documents, in a few, and up to 70,000 positions apart."""
+    searcher = (long_searchers if corpus == "long" else searchers)[which]
+    compared = farthest = 0
+    for sub, _offset in segments(searcher):
+        reader = sub.reader()
+        for field, word in (("body", b"case"), ("body", b"manag"), ("title", b"case")):
+            expected = _whoosh_positions(reader, field, word)
+            farthest = max([farthest, *(p[-1] for p in expected.values())])
+            live = sorted(expected)
+            for wanted in (live, live[::3], live[-1:]):
+                got = whoosh_internals.positions(reader, field, word, wanted)
+                assert got == {d: expected[d] for d in wanted}
+                bits = whoosh_internals.positions(reader, field, word, wanted, "bits")
+                assert bits == {d: sum(1 << p for p in expected[d]) for d in wanted}
+                compared += sum(len(expected[d]) for d in wanted)
+    assert compared > 1000
+    assert farthest > 65_535 or corpus == "prose"
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["whole", "with-deletion"])
+@pytest.mark.parametrize(
+    "words",
+    [("case", "manag"), ("manag", "case"), ("case", "case"), ("case", "manag", "case")],
+    ids=["two", "reversed", "repeated", "three"],
+)
+def test_phrases_far_apart_match_whoosh(long_searchers: list, which: int, words: tuple) -> None:
+    searcher = long_searchers[which]
+    phrase = query.Phrase("body", list(words))
+    whoosh = _whoosh_scores(searcher, phrase)
+    _assert_same(BulkScorer(searcher).query(phrase), whoosh)
+    assert whoosh
+
+
+def test_blocks_decode_the_fast_way(long_searchers: list) -> None:
+    """The fast path reads these blocks itself (its fallback would give the same values, more
+    slowly): every block's values as text, their position pickles decoded in one go, trimmed
+    of their STOP or not."""
+    if not whoosh_internals.private_allowed():
+        pytest.skip("the public path reads no blocks")
+    reader = segments(long_searchers[0])[0][0].reader()
+    m, _deleted = whoosh_internals._leaf_postings(reader, "body", b"case")
+    blocks = 0
+    while m.is_active():
+        block = whoosh_internals._block_texts(m)
+        assert block is not None
+        ids, values = block
+        m._read_ids()
+        m._read_values()
+        assert ids == m._ids
+        texts = [v.start for v in values]
+        assert [t.encode("latin-1") for t in texts] == list(m._values)
+        expected = [pickle.loads(value[4:]) for value in m._values]
+        assert list(whoosh_internals._joined_codes(texts)) == expected
+        trimmed = [t[:-1] for t in texts]
+        assert list(whoosh_internals._joined_codes(trimmed)) == expected
+        assert list(whoosh_internals._joined_codes(trimmed[:1] + texts[1:])) == expected
+        blocks += 1
+        m._next_block()
+    assert blocks > 1

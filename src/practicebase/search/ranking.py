@@ -26,6 +26,7 @@ from __future__ import annotations
 import heapq
 import os
 from array import array
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import log
@@ -575,17 +576,20 @@ class BulkScorer:
         found = {}
         if common:
             btexts = [schema[field].to_bytes(word) for word in words]
+            ordered = sorted(common)
             for sub, offset in self.segments:
                 reader = sub.reader()
-                end = offset + reader.doc_count_all()
-                local = sorted(d - offset for d in common if offset <= d < end)
-                if not local:
+                start = bisect_left(ordered, offset)
+                end = bisect_left(ordered, offset + reader.doc_count_all(), start)
+                if start == end:
                     continue
-                places = [positions(reader, field, btext, local) for btext in btexts]
-                for docnum in local:
-                    if _adjacent([p.get(docnum, ()) for p in places]):
-                        total = offset + docnum
-                        found[total] = sum(p[total] for p in per_word)
+                local = (
+                    ordered[start:end] if not offset else [d - offset for d in ordered[start:end]]
+                )
+                bits = [positions(reader, field, btext, local, "bits") for btext in btexts]
+                for docnum in _adjacent_in(local, bits):
+                    total = offset + docnum
+                    found[total] = sum(p[total] for p in per_word)
         while self._phrases and self._phrased + len(found) > CACHE_PHRASE_POSTINGS:
             self._phrased -= len(self._phrases.pop(next(iter(self._phrases))))  # oldest
         self._phrases[key] = found
@@ -622,12 +626,19 @@ def _summed(parts: list[dict[int, float]], scale: float = 1.0) -> dict[int, floa
     return out
 
 
-def _adjacent(places: list) -> bool:
-    """True when some position p of the first word has p+1 for the second, p+2 for the third..."""
-    if not all(places):
-        return False
-    if len(places) == 2:
-        second = set(places[1])
-        return any(p + 1 in second for p in places[0])
-    rest = [set(p) for p in places[1:]]
-    return any(all(p + i in s for i, s in enumerate(rest, 1)) for p in places[0])
+def _adjacent_in(docnums: list[int], bits: list[dict[int, int]]) -> list[int]:
+    """The documents of `docnums` where some position p of the first word has p+1 for the
+    second, p+2 for the third... (`bits`: docnum -> an int with bit p set for each position p
+    of the word, per word): the AND of the words' bits, the first shifted most, is not 0."""
+    if len(bits) == 2:
+        first, second = bits
+        return [d for d in docnums if (first.get(d, 0) << 1) & second.get(d, 0)]
+    last = len(bits) - 1
+    found = []
+    for docnum in docnums:
+        common = bits[0].get(docnum, 0) << last
+        for shift, later in enumerate(bits[1:], 1):
+            common &= later.get(docnum, 0) << (last - shift)
+        if common:
+            found.append(docnum)
+    return found
