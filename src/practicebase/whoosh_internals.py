@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property, partial, reduce
 from itertools import accumulate, compress, repeat
-from operator import attrgetter, getitem, itemgetter, or_
+from operator import add, attrgetter, getitem, itemgetter, or_
 from typing import Any
 
 import whoosh
@@ -177,6 +177,41 @@ def field_lengths(reader: Any, field: str) -> list[int]:
         except AttributeError:  # another codec or layout: the public way below
             pass
     return [reader.doc_field_length(d, field, 0) or 0 for d in range(n)]
+
+
+# --- bytes columns -------------------------------------------------------------------------
+
+
+def column_bytes(reader: Any, name: str) -> list[bytes]:
+    """Every document's value of a `VarBytesColumn` column, by document number (deleted
+    documents too; b"" where a segment has no such column).
+
+    Private: each segment's values cut from one read of its column's bytes. Public: Whoosh's
+    column reader, one call per document (50,000 calls took 0.2 s)."""
+    n = reader.doc_count_all()
+    if private_allowed():
+        from whoosh.columns import VarBytesColumn
+
+        values: list[bytes] = []
+        for leaf, _offset in reader.leaf_readers():
+            count = leaf.doc_count_all()
+            if not leaf.has_column(name):
+                values.extend([b""] * count)
+                continue
+            col = leaf.column_reader(name, translate=False)
+            if type(col) is not VarBytesColumn.Reader or len(col._lengths) != count:
+                break  # another layout: the public way below
+            if count:
+                # A value is the bytes at its offset for its length (`Reader.__getitem__`).
+                starts, lengths = col._offsets, col._lengths
+                data = col._dbfile.get(col._basepos, max(map(add, starts, lengths)))
+                values.extend(map(data.__getitem__, map(slice, starts, map(add, starts, lengths))))
+        else:
+            return values
+    column = reader.column_reader(name) if n else None
+    if column is None:
+        return [b""] * n
+    return [column[d] for d in range(n)]
 
 
 # --- posting blocks ------------------------------------------------------------------------

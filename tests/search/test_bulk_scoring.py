@@ -367,3 +367,13 @@ def test_blocks_decode_the_fast_way(long_searchers: list) -> None:
         blocks += 1
         m._next_block()
     assert blocks > 1
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["whole", "with-deletion"])
+@pytest.mark.parametrize("name", ["title_sort", "evidence", "record"])
+def test_column_bytes_equal_whoosh_column(searchers: list, which: int, name: str) -> None:
+    reader = searchers[which].reader()
+    column = reader.column_reader(name)
+    expected = [column[d] for d in range(reader.doc_count_all())]
+    assert all(expected)
+    assert whoosh_internals.column_bytes(reader, name) == expected

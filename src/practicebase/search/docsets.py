@@ -7,6 +7,7 @@ from typing import Any
 from whoosh import query
 
 from practicebase.search.ranking import segments, term_docnums
+from practicebase.whoosh_internals import column_bytes
 
 # What a sortable date column reads for a document without the date (Whoosh's default for
 # an unsigned 64-bit column), and the "newest first" key given to it: after every dated one.
@@ -42,14 +43,12 @@ class DocSets:
         return lambda d: (first[d], rank[d])
 
     def _title_ranks(self) -> list[int]:
+        """Each document's place in title order (equal titles by document number), from
+        the `title_sort` column read whole: the byte keys sort in C, with no tuple per
+        document for the garbage collector."""
         if self._title_rank is None:
-            reader = self.searcher.reader()
-            titles = reader.column_reader("title_sort") if self.doc_count else None
-            # `is not None`: a multi-segment column reader is falsy (its length reads 0).
-            order = sorted(
-                range(self.doc_count),
-                key=lambda d: (titles[d], d) if titles is not None else d,
-            )
+            titles = column_bytes(self.searcher.reader(), "title_sort")
+            order = sorted(range(self.doc_count), key=titles.__getitem__)  # stable
             rank = [0] * self.doc_count
             for position, docnum in enumerate(order):
                 rank[docnum] = position
@@ -62,8 +61,7 @@ class DocSets:
             return []
         reader = self.searcher.reader()
         if sort == "evidence":
-            column = reader.column_reader("evidence")
-            return [column[d] if column is not None else b"" for d in range(self.doc_count)]
+            return column_bytes(reader, "evidence")
         name = "last_reviewed" if sort == "reviewed" else "added"
         column = reader.column_reader(name, translate=False)
         if column is None:
