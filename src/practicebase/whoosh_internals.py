@@ -47,6 +47,10 @@ def private_allowed() -> bool:
 # --- segment files read in place -----------------------------------------------------------
 
 
+# The most `MemoryReader.peek` copies at once.
+PEEK_BYTES = 4096
+
+
 class MemoryReader:
     """The read side of a binary file over a memoryview, without copying the view: what
     Whoosh's sequential reads (block headers, pickles, magic numbers) need of `BytesIO`."""
@@ -64,8 +68,11 @@ class MemoryReader:
 
     def peek(self, size: int = 0) -> bytes:
         """Bytes from the position on, without moving it: lets the C unpickler read a pickle
-        with one `peek` and one `read` instead of a `read` per opcode."""
-        end = min(self._pos + max(size, 1), len(self._buf))
+        with one `peek` and one `read` instead of a `read` per opcode. At most PEEK_BYTES:
+        the unpickler asks for 128 KB whatever the pickle's size, and copying that much for
+        each posting block's 40-byte header was most of the cost of stepping to the block
+        (it peeks again when a pickle is longer)."""
+        end = min(self._pos + max(1, min(size, PEEK_BYTES)), len(self._buf))
         return self._buf[self._pos : end].tobytes()
 
     def readinto(self, target: Any) -> int:

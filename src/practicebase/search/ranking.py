@@ -27,7 +27,7 @@ import heapq
 import os
 from array import array
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from math import log
 from operator import itemgetter
@@ -414,7 +414,7 @@ class BulkScorer:
     def __init__(self, searcher: Any) -> None:
         self.searcher = searcher
         self.segments = segments(searcher)
-        self._lengths: dict[tuple[int, str], list[int]] = {}
+        self._lengths: dict[tuple[int, str], list[float]] = {}
         self._cache: dict[tuple[str, object, float], dict[int, float]] = {}
         self._cached = 0
         # Verified phrases apart from the term cache, whose clearing would otherwise take
@@ -424,13 +424,6 @@ class BulkScorer:
         self._phrased = 0
         # Words and compound units apart too, so that caching them never evicts the terms.
         self._units = ScoreCache(CACHE_UNIT_POSTINGS, CACHE_PACKED_POSTINGS)
-
-    def _segment_lengths(self, index: int, field: str) -> list[int]:
-        key = (index, field)
-        found = self._lengths.get(key)
-        if found is None:
-            found = self._lengths[key] = field_lengths(self.segments[index][0].reader(), field)
-        return found
 
     def term(self, field: str, text: Any, boost: float = 1.0) -> dict[int, float]:
         """docnum -> boosted BM25 score of one term in one field (cached)."""
@@ -462,19 +455,34 @@ class BulkScorer:
                 scores[docnum] = boost
             return scores
         weight = boost if idf_free else searcher.idf(field, btext) * boost
-        avgfl = searcher.avg_field_length(field) or 1
-        c = K1 * (1 - B)
-        d = K1 * B / avgfl
-        k = K1 + 1
+        c, k = K1 * (1 - B), K1 + 1
+        for offset, dl, ids, weights in self._blocks(field, btext):
+            for docnum, w in zip(ids, weights, strict=False):
+                scores[docnum + offset] = weight * (w * k) / (w + c + dl[docnum])
+        return scores
+
+    def _blocks(self, field: str, btext: bytes) -> Iterator[tuple[int, list[float], Any, Any]]:
+        """(first docnum of the segment, its length part per docnum, segment docnums,
+        weights) of each block of a term's live postings, segment by segment. The length
+        part is BM25's K1 x B x field length / average field length."""
         for index, (sub, offset) in enumerate(self.segments):
             reader = sub.reader()
             if (field, btext) not in reader:
                 continue
-            lengths = self._segment_lengths(index, field)
+            dl = self._length_parts(index, field)
             for ids, weights in postings_blocks(reader, field, btext):
-                for docnum, w in zip(ids, weights, strict=False):
-                    scores[docnum + offset] = weight * (w * k) / (w + c + d * lengths[docnum])
-        return scores
+                yield offset, dl, ids, weights
+
+    def _length_parts(self, index: int, field: str) -> list[float]:
+        """K1 x B / average field length x the field's length, by docnum of one segment."""
+        key = (index, field)
+        found = self._lengths.get(key)
+        if found is None:
+            avgfl = self.searcher.avg_field_length(field) or 1
+            d = K1 * B / avgfl
+            lengths = field_lengths(self.segments[index][0].reader(), field)
+            found = self._lengths[key] = [d * length for length in lengths]
+        return found
 
     def query(self, q: Any, boost: float = 1.0) -> dict[int, float]:
         """docnum -> score for a query tree of ORs over terms; other queries by matcher."""
@@ -520,7 +528,11 @@ class BulkScorer:
     def _and_scores(self, q: Any, boost: float) -> dict[int, float]:
         parts = sorted((self.query(sub, boost * q.boost) for sub in q.subqueries), key=len)
         common = set(parts[0]).intersection(*parts[1:])
-        return {docnum: sum(p[docnum] for p in parts) for docnum in common}
+        first, *rest = parts
+        found = {docnum: first[docnum] for docnum in common}
+        for part in rest:  # added in the same order as sum() would, a comprehension each
+            found = {docnum: score + part[docnum] for docnum, score in found.items()}
+        return found
 
     def word(self, fields: tuple[tuple[str, Any, float], ...], boost: float) -> dict[int, float]:
         """docnum -> score of one word in several text fields (cached): BM25 per field,
@@ -531,14 +543,55 @@ class BulkScorer:
         found = self._units.get(key)
         if found is not None:
             return found
-        # (the fields' scores without idf are of no use but here: not cached)
-        parts = [self._score_term(field, text, fboost, True) for field, text, fboost in fields]
-        parts = [p for p in parts if p]
-        # (the union of the fields' entries, counted in C before the sum is built)
-        matching = len(parts[0]) if len(parts) == 1 else len(set().union(*parts))
-        weight = idf(matching, self.searcher.doc_count_all()) * boost
-        found = _summed(parts, weight)
+        found = self._word_scores(fields, boost)
         self._units.put(key, found)
+        return found
+
+    def _word_scores(
+        self, fields: tuple[tuple[str, Any, float], ...], boost: float
+    ) -> dict[int, float]:
+        """`word`'s scores, uncached: what `_summed` gives over each field's scores without
+        idf, scaled by the word's idf, computed in one pass per field without a dict each."""
+        schema = self.searcher.schema
+        if not all(field in schema and schema[field].scorable for field, _t, _b in fields):
+            parts = [self._score_term(field, text, fboost, True) for field, text, fboost in fields]
+            parts = [p for p in parts if p]
+            matching = len(parts[0]) if len(parts) == 1 else len(set().union(*parts))
+            return _summed(parts, idf(matching, self.searcher.doc_count_all()) * boost)
+        read = []  # (live postings, blocks, field boost) of each field holding the word
+        for field, text, fboost in fields:
+            btext = schema[field].to_bytes(text) if isinstance(text, str) else text
+            blocks = list(self._blocks(field, btext))
+            live = sum(len(ids) for _o, _dl, ids, _w in blocks)
+            if live:
+                read.append((live, blocks, fboost))
+        if not read:
+            return {}
+        # The field of most entries first, as `_summed` takes them (a stable sort).
+        read.sort(key=itemgetter(0), reverse=True)
+        if len(read) == 1:
+            matching = read[0][0]
+        else:  # the union of the fields' entries, counted in C
+            held: set[int] = set()
+            for _live, blocks, _fboost in read:
+                for offset, _dl, ids, _w in blocks:
+                    held.update(ids if not offset else map(offset.__add__, ids))
+            matching = len(held)
+        scale = idf(matching, self.searcher.doc_count_all()) * boost
+        c, k = K1 * (1 - B), K1 + 1
+        found: dict[int, float] = {}
+        get = found.get
+        for n, (_live, blocks, fboost) in enumerate(read):
+            for offset, dl, ids, weights in blocks:
+                if n == 0:
+                    for docnum, w in zip(ids, weights, strict=False):
+                        found[docnum + offset] = fboost * (w * k) / (w + c + dl[docnum]) * scale
+                else:
+                    for docnum, w in zip(ids, weights, strict=False):
+                        total = docnum + offset
+                        found[total] = (
+                            get(total, 0.0) + fboost * (w * k) / (w + c + dl[docnum]) * scale
+                        )
         return found
 
     def _or_parts(self, q: Any, boost: float, parts: list[dict[int, float]]) -> None:
