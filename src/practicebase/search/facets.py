@@ -27,6 +27,7 @@ class ReaderCache:
         self.vocabulary = vocabulary
         self.live_docnums = list(searcher.reader().all_doc_ids())
         self.live_set = set(self.live_docnums)
+        self._counted = 0
 
     @cached_property
     def docsets(self) -> dict[str, dict[str, frozenset[int]]]:
@@ -76,23 +77,67 @@ class ReaderCache:
         titles.sort(key=lambda pair: (pair[1].casefold(), pair[0]))
         return titles
 
+    @cached_property
+    def bits(self) -> dict[str, list[tuple[str, int, int]]]:
+        """facet field -> (value, entries holding it, those entries as the bits of one
+        integer) of each value."""
+        size = self.searcher.reader().doc_count_all()
+        docsets = self.docsets
+        return {
+            fieldname: [
+                (value, len(docs), _bits(docs, size))
+                for value, docs in docsets.get(fieldname, {}).items()
+            ]
+            for fieldname in FACET_FIELDS
+        }
+
     def facet_counts(self, matched: set[int]) -> dict[str, tuple[tuple[str, int], ...]]:
-        # A query matching most entries is counted through the few it does not match: each
-        # set intersection then walks the smaller side.
-        missing = None
+        """facet field -> (value, matching entries holding it) of the values some match
+        holds, most first.
+
+        From the second count of a reader on, counted on bits: the matches (or, when they
+        are most entries, the live entries they leave out) set in one integer, and each
+        value's count the bits it shares with that, in C. A set intersection per value
+        walks thousands of entries (10-20 ms a query at 50,000 entries); building the bits
+        costs about as much once, which a process counting once never pays."""
+        self._counted += 1
+        # A query matching most entries is counted through the few it does not match.
+        missing: Any = None
         if len(matched) * 2 > len(self.live_docnums):
             missing = self.live_set.difference(matched)
-        docsets = self.docsets
+        if self._counted > 1:
+            fields = self.bits
+            size = self.searcher.reader().doc_count_all()
+            if missing is not None:
+                left_out = _bits(missing, size)
+                count = lambda held, bits: held - (left_out & bits).bit_count()  # noqa: E731
+            else:
+                found = _bits(matched, size)
+                count = lambda _held, bits: (found & bits).bit_count()  # noqa: E731
+        else:
+            fields = {
+                fieldname: [(value, len(docs), docs) for value, docs in values.items()]
+                for fieldname, values in self.docsets.items()
+            }
+            if missing is not None:
+                count = lambda held, docs: held - len(missing.intersection(docs))  # noqa: E731
+            else:
+                count = lambda _held, docs: len(matched.intersection(docs))  # noqa: E731
         out: dict[str, tuple[tuple[str, int], ...]] = {}
         for fieldname in FACET_FIELDS:
             counts = []
-            for value, docs in docsets.get(fieldname, {}).items():
-                if missing is not None:
-                    n = len(docs) - len(missing.intersection(docs))
-                else:
-                    n = len(matched.intersection(docs))
+            for value, held, docs in fields.get(fieldname, ()):
+                n = count(held, docs)
                 if n:
                     counts.append((value, n))
             counts.sort(key=lambda vc: (-vc[1], vc[0]))
             out[fieldname] = tuple(counts)
         return out
+
+
+def _bits(docnums: Any, size: int) -> int:
+    """An integer with bit d set for each docnum d (of a reader of `size` documents)."""
+    packed = bytearray((size + 7) >> 3)
+    for docnum in docnums:
+        packed[docnum >> 3] |= 1 << (docnum & 7)
+    return int.from_bytes(packed, "little")
