@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property, partial, reduce
 from itertools import accumulate, compress, repeat
-from operator import add, attrgetter, getitem, itemgetter, or_
+from operator import add, attrgetter, getitem, itemgetter, not_, or_
 from typing import Any
 
 import whoosh
@@ -374,21 +374,22 @@ class _TextValuesUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def _block_texts(m: Any) -> tuple[Any, tuple] | None:
-    """(docnums, values as slices of latin-1 text) of the current block of a W3 leaf matcher,
-    or None when the block is not laid out as expected (read it the ordinary way)."""
+def _block_texts(m: Any) -> tuple[Any, Any, tuple] | None:
+    """(docnums, weights, values as slices of latin-1 text) of the current block of a W3 leaf
+    matcher, or None when the block is not laid out as expected (read it the ordinary way)."""
     raw = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
     try:
         data = zlib.decompress(raw) if m._compression else raw
-        ids, _weights, values = _TextValuesUnpickler(MemoryReader(data)).load()
+        ids, weights, values = _TextValuesUnpickler(MemoryReader(data)).load()
     except Exception:  # noqa: BLE001 - not the layout expected
         return None
     n = m._blocklength
     if type(ids) is not tuple or type(values) is not tuple or not len(ids) == len(values) == n:
         return None  # (ids stored as bytes, say)
-    if not m._byteids:
-        ids = tuple(accumulate(ids))
-    return ids, values
+    if not (weights is None or type(weights) is float or len(weights) == n):
+        return None
+    ids, weights = _decoded(m, ids, weights, n)
+    return ids, weights, values
 
 
 _START = attrgetter("start")
@@ -420,8 +421,15 @@ def _joined_codes(texts: list[str]) -> tuple | None:
 # An int with bit p set for each position p: what a phrase check needs (a shift and an AND per
 # word), and no container object for the garbage collector to track (a list per posting made
 # the collector's passes a third of a phrase's first use).
-_BITS = partial(reduce, or_)
-_BIT_OF = partial(map, (1).__lshift__)
+_BIT_OF = (1).__lshift__
+
+
+def _bits_of_deltas(many: Sequence[list[int]]) -> list[int]:
+    """The position bits of each list of position deltas (most hold one position)."""
+    return [
+        1 << deltas[0] if len(deltas) == 1 else reduce(or_, map(_BIT_OF, accumulate(deltas)))
+        for deltas in many
+    ]
 
 
 def _many_decoder(fmt: Any, kind: str) -> Callable[[tuple], Sequence] | None:
@@ -432,12 +440,12 @@ def _many_decoder(fmt: Any, kind: str) -> Callable[[tuple], Sequence] | None:
         return None
     if type(fmt) is formats.Positions:
         if kind == "bits":
-            return lambda many: list(map(_BITS, map(_BIT_OF, map(accumulate, many))))
+            return _bits_of_deltas
         return lambda many: list(map(list, map(accumulate, many)))
     if type(fmt) is formats.Characters:
         firsts = partial(map, itemgetter(0))
         if kind == "bits":
-            return lambda many: list(map(_BITS, map(_BIT_OF, map(accumulate, map(firsts, many)))))
+            return lambda many: _bits_of_deltas(list(map(list, map(firsts, many))))
         return lambda many: list(map(list, map(accumulate, map(firsts, many))))
     return None
 
@@ -479,65 +487,113 @@ def positions(
     wanted document, a block's wanted values in one go. Public: skips the matcher to each
     wanted document."""
     out: dict[int, Any] = {}
-    if not wanted or (field, btext) not in reader:
-        return out
+    if wanted:
+        _decode_postings(reader, field, btext, wanted, kind, out, None)
+    return out
+
+
+def phrase_postings(
+    reader: Any, field: str, btext: bytes, wanted: list[int] | None = None
+) -> tuple[dict[int, int], dict[int, float]]:
+    """(segment docnum -> position bits, docnum -> weight) of one term, for the sorted live
+    docnums in `wanted`, or for every live document holding it when None: what a phrase
+    check needs of each word, in one reading of its postings. The weights are those
+    `postings_blocks` gives."""
+    bits: dict[int, int] = {}
+    weights: dict[int, float] = {}
+    if wanted is None or wanted:
+        _decode_postings(reader, field, btext, wanted, "bits", bits, weights)
+    return bits, weights
+
+
+def _decode_postings(
+    reader: Any,
+    field: str,
+    btext: bytes,
+    wanted: list[int] | None,
+    kind: str,
+    out: dict[int, Any],
+    weights: dict[int, float] | None,
+) -> None:
+    """Fill `out` (and `weights` unless None) for `positions` and `phrase_postings`."""
+    if (field, btext) not in reader:
+        return
     if private_allowed():
-        m, _deleted = _leaf_postings(reader, field, btext)  # (wanted holds no deleted doc)
+        m, deleted = _leaf_postings(reader, field, btext)
         if _is_w3_leaf(m):
             fmt = reader.schema[field].format
             decode = _decoder(fmt, kind)
             many = _many_decoder(fmt, kind)
-            want = set(wanted)
-            i, n = 0, len(wanted)
-            while m.is_active() and i < n:
+            # Which postings of a block to decode (`wanted` holds no deleted document).
+            if wanted is not None:
+                select = partial(map, set(wanted).__contains__)
+            elif deleted:
+                select = _not_in(deleted)
+            else:
+                select = None
+            i, n = 0, len(wanted) if wanted is not None else 0
+            while m.is_active() and (wanted is None or i < n):
                 top = m.block_max_id()
-                if wanted[i] <= top:  # else no wanted document in this block: not unpickled
-                    if not _wanted_in_block(m, want, decode, many, out):
+                # (else no wanted document in this block: not unpickled)
+                if wanted is None or wanted[i] <= top:
+                    if not _block_values(m, select, decode, many, out, weights):
                         m._read_ids()
+                        m._read_weights()
                         m._read_values()
-                        for docnum, value in zip(m._ids, m._values, strict=False):
-                            if docnum in want:
+                        chosen = select(m._ids) if select is not None else repeat(True)
+                        postings = zip(m._ids, m._weights, m._values, chosen, strict=False)
+                        for docnum, w, value, keep in postings:
+                            if keep:
                                 out[docnum] = decode(value)
-                    while i < n and wanted[i] <= top:
-                        i += 1
+                                if weights is not None:
+                                    weights[docnum] = w
+                    if wanted is not None:
+                        i = bisect_right(wanted, top, i)
                 m._next_block()
-            return out
-    else:
-        m = reader.postings(field, btext)
-    for docnum in wanted:
+            return
+    m = reader.postings(field, btext)  # (which skips deleted documents)
+    value_kind = "positions" if kind == "bits" else kind
+    for docnum in wanted if wanted is not None else repeat(None):
         if not m.is_active():
             break
-        if m.id() < docnum:
+        if docnum is not None and m.id() < docnum:
             m.skip_to(docnum)
             if not m.is_active():
                 break
-        if m.id() == docnum:
-            if kind == "bits":
-                out[docnum] = position_bits(m.value_as("positions"))
-            else:
-                out[docnum] = m.value_as(kind)
-    return out
+        if docnum is None or m.id() == docnum:
+            value = m.value_as(value_kind)
+            out[m.id()] = position_bits(value) if kind == "bits" else value
+            if weights is not None:
+                weights[m.id()] = m.weight()
+            if docnum is None:
+                m.next()
 
 
-def _wanted_in_block(
+def _block_values(
     m: Any,
-    want: set[int],
+    select: Callable[[Sequence[int]], Iterator[bool]] | None,
     decode: Callable[[bytes], Any],
     many: Callable[[tuple], Sequence] | None,
     out: dict[int, Any],
+    weights: dict[int, float] | None,
 ) -> bool:
-    """Decode the values of the wanted documents of the current block into `out`, the fast
-    way; False (and `out` untouched) when the block is not laid out as expected."""
+    """Decode the values (and weights) of the selected postings of the current block into
+    `out` (and `weights`), the fast way; False (and nothing filled) when the block is not
+    laid out as expected."""
     block = _block_texts(m)
     if block is None:
         return False
-    ids, values = block
-    chosen = list(map(want.__contains__, ids))
-    docnums = list(compress(ids, chosen))
-    if not docnums:
-        return True
+    ids, block_weights, values = block
+    if select is not None:
+        chosen = list(select(ids))
+        docnums: Sequence[int] = list(compress(ids, chosen))
+        if not docnums:
+            return True
+        values = compress(values, chosen)
+    else:
+        docnums = ids
     try:
-        texts = list(map(_START, compress(values, chosen)))
+        texts = list(map(_START, values))
         codes = _joined_codes(texts) if many is not None else None
         if codes is not None and many is not None:
             decoded = many(codes)
@@ -546,7 +602,15 @@ def _wanted_in_block(
     except (AttributeError, TypeError, IndexError):  # a value not pickled as text (empty)
         return False
     out.update(zip(docnums, decoded, strict=True))
+    if weights is not None:
+        kept = block_weights if select is None else compress(block_weights, chosen)
+        weights.update(zip(docnums, kept, strict=True))
     return True
+
+
+def _not_in(excluded: frozenset[int]) -> Callable[[Sequence[int]], Iterator[bool]]:
+    """Whether each of some docnums is outside `excluded`, in C."""
+    return lambda ids: map(not_, map(excluded.__contains__, ids))
 
 
 # --- indexing fast paths -------------------------------------------------------------------

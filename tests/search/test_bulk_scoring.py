@@ -353,10 +353,12 @@ def test_blocks_decode_the_fast_way(long_searchers: list) -> None:
     while m.is_active():
         block = whoosh_internals._block_texts(m)
         assert block is not None
-        ids, values = block
+        ids, weights, values = block
         m._read_ids()
+        m._read_weights()
         m._read_values()
         assert ids == m._ids
+        assert list(weights) == list(m._weights)
         texts = [v.start for v in values]
         assert [t.encode("latin-1") for t in texts] == list(m._values)
         expected = [pickle.loads(value[4:]) for value in m._values]
@@ -377,3 +379,41 @@ def test_column_bytes_equal_whoosh_column(searchers: list, which: int, name: str
     expected = [column[d] for d in range(reader.doc_count_all())]
     assert all(expected)
     assert whoosh_internals.column_bytes(reader, name) == expected
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["whole", "with-deletion"])
+@pytest.mark.parametrize("corpus", ["long", "prose"])
+def test_phrase_postings_equal_whoosh_postings(
+    searchers: list, long_searchers: list, corpus: str, which: int
+) -> None:
+    """Every live posting of a word (or the wanted ones) with its weight and position bits."""
+    searcher = (long_searchers if corpus == "long" else searchers)[which]
+    compared = 0
+    for sub, _offset in segments(searcher):
+        reader = sub.reader()
+        for word in (b"case", b"manag"):
+            expected = _whoosh_positions(reader, "body", word)
+            m = reader.postings("body", word) if expected else None
+            weights = {}
+            while m is not None and m.is_active():
+                weights[m.id()] = m.weight()
+                m.next()
+            bits, got_weights = whoosh_internals.phrase_postings(reader, "body", word)
+            assert bits == {d: sum(1 << p for p in places) for d, places in expected.items()}
+            assert got_weights == weights
+            some = sorted(expected)[1::4]
+            bits, got_weights = whoosh_internals.phrase_postings(reader, "body", word, some)
+            assert bits.keys() == got_weights.keys() == set(some)
+            compared += len(expected)
+    assert compared > 200
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["whole", "with-deletion"])
+@pytest.mark.parametrize("field", ["title", "body"])
+def test_phrase_score_is_the_sum_of_its_term_scores(searchers: list, which: int, field: str):
+    """To the last bit: a phrase ranks as its words' own scores add up (`BulkScorer.term`)."""
+    scorer = BulkScorer(searchers[which])
+    found = scorer.phrase(field, ("case", "manag"))
+    assert found
+    for docnum, score in found.items():
+        assert score == scorer.term(field, "case")[docnum] + scorer.term(field, "manag")[docnum]

@@ -26,16 +26,17 @@ from __future__ import annotations
 import heapq
 import os
 from array import array
-from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial, reduce
+from itertools import compress
 from math import log
-from operator import itemgetter
+from operator import and_, itemgetter
 from typing import Any
 
 from whoosh import query, scoring
 
-from practicebase.whoosh_internals import field_lengths, positions, postings_blocks
+from practicebase.whoosh_internals import field_lengths, phrase_postings, postings_blocks
 
 K1 = 1.2
 B = 0.75
@@ -606,47 +607,65 @@ class BulkScorer:
 
     def phrase(self, field: str, words: tuple[str, ...]) -> dict[int, float] | None:
         """docnum -> unboosted score of the words next to each other in `field` (cached), as
-        Whoosh's phrase matcher scores it: the sum of the words' scores. None when the field
-        keeps no positions.
+        Whoosh's phrase matcher scores it: the sum of the words' scores (each as `term`
+        scores it). None when the field keeps no positions or no lengths (Whoosh's matcher
+        then answers).
 
         Whoosh's matcher walks a tree of span matchers for every document holding all the
-        words (10 µs and more each); here the documents come from the cached term scores and
-        only their positions are decoded, a block of postings at a time.
+        words (10 µs and more each). Here each segment's postings of the rarest word are
+        read once, positions and weights together, and each other word's only in the
+        documents holding the words before it; only the documents where the words are
+        adjacent are scored.
         """
         key = (field, words)
         found = self._phrases.get(key)
         if found is not None:
             return found
-        schema = self.searcher.schema
+        searcher = self.searcher
+        schema = searcher.schema
         if field not in schema:
             return {}
         fmt = schema[field].format
-        if fmt is None or not fmt.supports("positions"):
+        if fmt is None or not fmt.supports("positions") or not schema[field].scorable:
             return None
-        per_word = [self.term(field, word) for word in words]
-        smallest = min(per_word, key=len)
-        common = set(smallest).intersection(*(p for p in per_word if p is not smallest))
-        found = {}
-        if common:
-            btexts = [schema[field].to_bytes(word) for word in words]
-            ordered = sorted(common)
-            for sub, offset in self.segments:
-                reader = sub.reader()
-                start = bisect_left(ordered, offset)
-                end = bisect_left(ordered, offset + reader.doc_count_all(), start)
-                if start == end:
-                    continue
-                local = (
-                    ordered[start:end] if not offset else [d - offset for d in ordered[start:end]]
-                )
-                bits = [positions(reader, field, btext, local, "bits") for btext in btexts]
-                for docnum in _adjacent_in(local, bits):
-                    total = offset + docnum
-                    found[total] = sum(p[total] for p in per_word)
+        found = self._adjacent_scores(field, words)
         while self._phrases and self._phrased + len(found) > CACHE_PHRASE_POSTINGS:
             self._phrased -= len(self._phrases.pop(next(iter(self._phrases))))  # oldest
         self._phrases[key] = found
         self._phrased += len(found)
+        return found
+
+    def _adjacent_scores(self, field: str, words: tuple[str, ...]) -> dict[int, float]:
+        searcher = self.searcher
+        btexts = [searcher.schema[field].to_bytes(word) for word in words]
+        frequencies = [searcher.doc_frequency(field, btext) for btext in btexts]
+        found: dict[int, float] = {}
+        if searcher.doc_count_all() == 0 or not all(frequencies):
+            return found
+        # BM25 of each word as `_score_term` computes it (boost 1), the same float operations
+        idfs = [searcher.idf(field, btext) * 1.0 for btext in btexts]
+        c, k = K1 * (1 - B), K1 + 1
+        rarest_first = sorted(range(len(words)), key=frequencies.__getitem__)
+        for index, (sub, offset) in enumerate(self.segments):
+            reader = sub.reader()
+            bits: list[dict[int, int]] = [{}] * len(words)
+            weights: list[dict[int, float]] = [{}] * len(words)
+            docnums: list[int] | None = None  # holding every word read so far
+            for i in rarest_first:
+                bits[i], weights[i] = phrase_postings(reader, field, btexts[i], docnums)
+                docnums = sorted(bits[i])
+                if not docnums:
+                    break
+            if not docnums:
+                continue
+            dl = self._length_parts(index, field)
+            scoring = list(zip(idfs, weights, strict=True))
+            for docnum in _adjacent_in(docnums, bits):
+                score = 0.0  # (the words' scores added in order, as `sum` adds them)
+                for idf, word_weights in scoring:
+                    w = word_weights[docnum]
+                    score += idf * (w * k) / (w + c + dl[docnum])
+                found[offset + docnum] = score
         return found
 
 
@@ -680,18 +699,15 @@ def _summed(parts: list[dict[int, float]], scale: float = 1.0) -> dict[int, floa
 
 
 def _adjacent_in(docnums: list[int], bits: list[dict[int, int]]) -> list[int]:
-    """The documents of `docnums` where some position p of the first word has p+1 for the
-    second, p+2 for the third... (`bits`: docnum -> an int with bit p set for each position p
-    of the word, per word): the AND of the words' bits, the first shifted most, is not 0."""
-    if len(bits) == 2:
-        first, second = bits
-        return [d for d in docnums if (first.get(d, 0) << 1) & second.get(d, 0)]
+    """The documents of `docnums` (each in every dict of `bits`) where some position p of
+    the first word has p+1 for the second, p+2 for the third... (`bits`: docnum -> an int
+    with bit p set for each position p of the word, per word): the AND of the words' bits,
+    the first shifted most, is not 0. In C, no Python step per document."""
     last = len(bits) - 1
-    found = []
-    for docnum in docnums:
-        common = bits[0].get(docnum, 0) << last
-        for shift, later in enumerate(bits[1:], 1):
-            common &= later.get(docnum, 0) << (last - shift)
-        if common:
-            found.append(docnum)
-    return found
+    shifted = [
+        map((last - i).__rlshift__, map(word.__getitem__, docnums))
+        if i < last
+        else map(word.__getitem__, docnums)
+        for i, word in enumerate(bits)
+    ]
+    return list(compress(docnums, reduce(partial(map, and_), shifted)))
