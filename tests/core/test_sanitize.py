@@ -35,3 +35,16 @@ def test_newlines_and_tabs_survive_clean_text_but_not_clean_line() -> None:
 def test_ordinary_text_is_unchanged() -> None:
     text = "Prevent Case Management – “PCM” in Wrexham; café £5"
     assert clean_text(text) == text
+
+
+def test_every_ascii_character_is_cleaned_as_the_rules_say() -> None:
+    """ASCII text takes a shortcut (printable means safe): each of the 128 characters is
+    kept or replaced exactly as the rules say, alone and inside text."""
+    for code in range(128):
+        char = chr(code)
+        unsafe = code < 0x20 or code == 0x7F
+        kept_by_text = char if not unsafe or char in "\t\n" else "\ufffd"
+        kept_by_line = " " if char in "\t\n" else kept_by_text
+        assert clean_text(f"a{char}b") == f"a{kept_by_text}b"
+        assert clean_line(f"a{char}b") == f"a{kept_by_line}b"
+        assert clean_line(f"a\r\n{char}") == f"a {kept_by_line}"
