@@ -19,7 +19,11 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.words import build_word_table  # noqa: E402
 from practicebase.analysis import WORD_PATTERN, expansions, joined, spelling_folder  # noqa: E402
-from practicebase.search.snippets import Snippets, candidate_starts  # noqa: E402
+from practicebase.search.snippets import (  # noqa: E402
+    Snippets,
+    candidate_starts,
+    candidate_words,
+)
 from practicebase.textnorm import SpellingFolder  # noqa: E402
 from practicebase.vocabulary import load_vocabulary  # noqa: E402
 
@@ -182,3 +186,22 @@ def test_candidate_starts() -> None:
     starts = candidate_starts({"inquiri", "ai", "safeguard"}, fold)
     assert starts == frozenset({"in", "ai", "ay", "sa", "en"})
     assert candidate_starts({"young", "5"}, fold) is None
+
+
+def test_candidate_words_are_the_words_with_those_starts() -> None:
+    """The scanning pattern splits text into words exactly as `WORD_PATTERN` does and keeps
+    those whose first two characters of text begin with a start (in any case) or hold a
+    non-ASCII one."""
+    rng = random.Random(3)
+    texts = [*_texts(), "x.'y a..b e.g. o’clock x’’y _a_ 9.5 ’tis it’s’ ’ .'"]
+    two_letter = sorted({w[:2].lower() for t in texts for w in WORD_PATTERN.findall(t)})
+    for _ in range(20):
+        starts = frozenset(rng.sample(two_letter, rng.randint(1, 30)))
+        pattern = candidate_words(starts)
+        for text in rng.sample(texts, 10) + texts[-2:]:
+            expected = []
+            for m in WORD_PATTERN.finditer(text):
+                head = text[m.start() : m.start() + 2]  # (a one-letter word's next character)
+                if not head.isascii() or any(head.lower().startswith(s) for s in starts):
+                    expected.append(m.span())
+            assert [m.span() for m in pattern.finditer(text)] == expected, (starts, text[:80])
