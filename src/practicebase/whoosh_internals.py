@@ -3,8 +3,9 @@
 Three shortcuts make search fast enough to type into: posting blocks read without their
 values (ranking needs only document numbers and weights), positions decoded only for the
 documents that need them (phrases, snippets), and segment files read in place instead of
-copied (`use_lazy_buffers`). Each rests on Whoosh's private layout: the pickle of a postings
-block, `W3LeafMatcher`'s fields, the field-length column, `compound.BufferFile`.
+copied, their terms directories in one read (`use_lazy_buffers`). Each rests on Whoosh's
+private layout: the pickle of a postings block, `W3LeafMatcher`'s fields, the field-length
+column, `compound.BufferFile`, the hash file's directory.
 
 They are used only when the installed Whoosh is the version they were written against and
 `PRACTICEBASE_PUBLIC_WHOOSH` is not set to 1; otherwise every function here answers through
@@ -28,7 +29,8 @@ from typing import Any
 
 import whoosh
 from whoosh import formats
-from whoosh.filedb import compound, structfile
+from whoosh.filedb import compound, filetables, structfile
+from whoosh.system import _INT_SIZE
 
 from practicebase import analysis
 
@@ -141,13 +143,48 @@ class LazyBufferFile(structfile.BufferFile):
 
 
 _ORIGINAL_BUFFER_FILE = compound.BufferFile
+_ORIGINAL_HASH_READER_INIT = filetables.HashReader.__init__
+
+
+def _hash_reader_init(
+    self: Any, dbfile: Any, length: int | None = None, magic: bytes = b"HSH3", startoffset: int = 0
+) -> None:
+    """`filetables.HashReader.__init__` (Whoosh 2.7.4), reading the directory of 256 hash
+    tables at the end of a terms file with one read instead of one read per table: opening
+    an index opens one such file per segment."""
+    self.dbfile = dbfile
+    self.startoffset = startoffset
+    self.is_closed = False
+    if length is None:
+        dbfile.seek(0, os.SEEK_END)
+        length = dbfile.tell() - startoffset
+    dbfile.seek(startoffset)
+    filemagic = dbfile.read(4)
+    if filemagic != magic:
+        raise filetables.FileFormatError(f"Unknown file header {filemagic!r}")
+    self.hashtype = dbfile.read_byte()
+    self.hashfn = filetables._hash_functions[self.hashtype]
+    dbfile.read_int()  # two ints Whoosh reserves
+    dbfile.read_int()
+    self.startofdata = dbfile.tell()
+    exptr = startoffset + length - _INT_SIZE
+    expos = exptr - dbfile.get_int(exptr)
+    dbfile.seek(expos)
+    self._read_extras()
+    dbfile.seek(expos - filetables._directory_size)
+    directory = dbfile.read(filetables._directory_size)
+    self.tables = list(filetables._dir_entry.iter_unpack(directory))
+    self.endofdata = self.tables[0][0]
 
 
 def use_lazy_buffers() -> None:
-    """Make Whoosh's compound (segment) files open their parts as `LazyBufferFile`s, when the
-    private shortcuts are allowed (else Whoosh's own class)."""
-    compound.BufferFile = (  # type: ignore[misc]
-        LazyBufferFile if private_allowed() else _ORIGINAL_BUFFER_FILE
+    """Make Whoosh's compound (segment) files open their parts as `LazyBufferFile`s and its
+    terms files read their directory at once, when the private shortcuts are allowed (else
+    Whoosh's own code)."""
+    private = private_allowed()
+    compound.BufferFile = LazyBufferFile if private else _ORIGINAL_BUFFER_FILE  # type: ignore[misc]
+    filetables.HashReader.__init__ = (  # type: ignore[method-assign]
+        _hash_reader_init if private else _ORIGINAL_HASH_READER_INIT
     )
 
 
