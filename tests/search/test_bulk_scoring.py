@@ -285,6 +285,7 @@ def long_searchers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list]:
     ix2, _generation, opened = open_searcher(kb)
     edited = opened.__class__(opened.reader(), fromindex=ix2, weighting=RankingWeighting())
     assert any(sub.reader().has_deletions() for sub, _offset in segments(edited))
+    assert len(segments(edited)) > 1
     yield [whole, edited]
     for searcher, index in ((whole, ix), (edited, ix2)):
         searcher.close()
