@@ -21,6 +21,7 @@ from whoosh import query
 from practicebase import whoosh_internals
 from practicebase.index import open_searcher, rebuild_index, update_index
 from practicebase.kb import KnowledgeBase
+from practicebase.search import ranking
 from practicebase.search.ranking import (
     BulkScorer,
     RankingWeighting,
@@ -161,6 +162,31 @@ def test_units_packed_out_of_the_cache_score_as_before(searchers: list, which: i
     for _ in range(3):
         assert [tight.query(unit) for unit in units] == expected
     assert tight._units._packed, "some came back packed"
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["whole", "with-deletion"])
+def test_terms_scored_straight_into_a_unit_score_as_cached_terms_do(
+    searchers: list, which: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A compound unit's terms of many postings are scored straight into its sum: the
+    same scores, to the bit, as from each term's own cached dict."""
+    searcher = searchers[which]
+
+    def word(text: str, boost: float) -> query.Or:
+        fields = (("title", 3.0), ("summary", 2.0), ("body", 1.0))
+        return query.Or([query.Term(f, text, boost=b * boost) for f, b in fields])
+
+    unit = query.Or([word("case", 1.0), word("train", 0.5), word("referr", 0.9)])
+    with_phrase = query.Or([unit, query.Phrase("body", ["case", "manag"], boost=1.5)])
+    monkeypatch.setattr(ranking, "FUSED_POSTINGS", 10**9)
+    cached = BulkScorer(searcher)
+    expected = [cached.query(unit), cached.query(with_phrase)]
+    assert cached._cache, "terms were scored into dicts of their own"
+    monkeypatch.setattr(ranking, "FUSED_POSTINGS", 0)
+    fused = BulkScorer(searcher)
+    assert fused.query(unit) == expected[0] and expected[0]
+    assert not any(fused._cache.values()), "terms were scored straight into the unit's sum"
+    assert fused.query(with_phrase) == expected[1]
 
 
 def test_score_cache_drops_the_least_recently_used() -> None:

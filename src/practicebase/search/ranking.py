@@ -46,6 +46,11 @@ CACHE_PHRASE_POSTINGS = 100_000
 # Words and compound units: this many postings as dicts, and this many more packed.
 CACHE_UNIT_POSTINGS = 300_000
 CACHE_PACKED_POSTINGS = 2_500_000
+# A term more entries hold than this, in a word's synonyms or another compound unit, is
+# scored straight into the unit's sum (no dict of its own, not kept in the term cache): at
+# 50,000 entries a few such terms fill that cache anyway. Rarer terms stay cached for the
+# keys typed next.
+FUSED_POSTINGS = 16_384
 # Protocol 5 pickles a dict of ints and floats in one C loop, three times as fast as
 # filling arrays from it, about as compact, and loads as fast as a dict is made from arrays.
 PICKLE_PROTOCOL = 5
@@ -355,6 +360,20 @@ def _top(scores: dict[int, float], docs: set[int], k: int) -> list[tuple[float, 
     return [(scores[d], d) for d in best]
 
 
+@dataclass
+class Unscored:
+    """A term's live postings read but not scored yet: (first docnum of the segment, its
+    length parts, segment docnums, weights) per block, the weight of its scores (idf x
+    boost) and how many postings there are."""
+
+    blocks: list[tuple[int, list[float], Any, Any]]
+    weight: float
+    size: int
+
+    def __len__(self) -> int:
+        return self.size
+
+
 class ScoreCache:
     """docnum -> score dicts by key, the least recently used dropped first: the latest
     `hot` postings as dicts, ready to use, and older ones up to `packed` postings more
@@ -526,9 +545,9 @@ class BulkScorer:
         return found
 
     def _or_scores(self, q: Any, boost: float) -> dict[int, float]:
-        parts: list[dict[int, float]] = []
+        parts: list[dict[int, float] | Unscored] = []
         self._or_parts(q, boost, parts)
-        return _summed(parts)
+        return _or_summed(parts)
 
     def _and_scores(self, q: Any, boost: float) -> dict[int, float]:
         parts = sorted((self.query(sub, boost * q.boost) for sub in q.subqueries), key=len)
@@ -599,15 +618,37 @@ class BulkScorer:
                         )
         return found
 
-    def _or_parts(self, q: Any, boost: float, parts: list[dict[int, float]]) -> None:
-        """The scores of the clauses of nested ORs, flattened, so they are summed once."""
+    def _or_parts(self, q: Any, boost: float, parts: list[dict[int, float] | Unscored]) -> None:
+        """The scores of the clauses of nested ORs, flattened, so they are summed once; a
+        term of many postings not in the term cache is read but left unscored, to be scored
+        straight into the sum (`_or_summed`)."""
         for sub in q.subqueries:
             if isinstance(sub, query.Or):
                 self._or_parts(sub, boost * q.boost, parts)
             else:
-                part = self.query(sub, boost * q.boost)
+                part: Any = None
+                if isinstance(sub, query.Term):
+                    part = self._unscored(sub.fieldname, sub.text, boost * q.boost * sub.boost)
+                if part is None:
+                    part = self.query(sub, boost * q.boost)
                 if part:
                     parts.append(part)
+
+    def _unscored(self, field: str, text: Any, boost: float) -> Unscored | None:
+        """A term's live postings, read and left unscored, when more than FUSED_POSTINGS
+        entries hold it and `term` has not cached its scores; else None."""
+        if (field, text, boost) in self._cache:
+            return None
+        searcher = self.searcher
+        schema = searcher.schema
+        if field not in schema or not schema[field].scorable or not searcher.doc_count_all():
+            return None
+        btext = schema[field].to_bytes(text) if isinstance(text, str) else text
+        if searcher.doc_frequency(field, btext) <= FUSED_POSTINGS:
+            return None
+        blocks = list(self._blocks(field, btext))
+        live = sum(len(ids) for _o, _dl, ids, _w in blocks)
+        return Unscored(blocks, searcher.idf(field, btext) * boost, live)
 
     def phrase(self, field: str, words: tuple[str, ...]) -> dict[int, float] | None:
         """docnum -> unboosted score of the words next to each other in `field` (cached), as
@@ -699,6 +740,35 @@ def _summed(parts: list[dict[int, float]], scale: float = 1.0) -> dict[int, floa
         else:
             for docnum, score in part.items():
                 out[docnum] = get(docnum, 0.0) + score * scale
+    return out
+
+
+def _or_summed(parts: list[dict[int, float] | Unscored]) -> dict[int, float]:
+    """`_summed(parts)` where some parts are terms' postings not yet scored: each scored as
+    `term` would score it, straight into the sum, in the order `_summed` adds them."""
+    if not any(isinstance(part, Unscored) for part in parts):
+        return _summed(parts)  # type: ignore[arg-type]
+    parts.sort(key=len, reverse=True)
+    c, k = K1 * (1 - B), K1 + 1
+    out: dict[int, float] = {}
+    get = out.get
+    for n, part in enumerate(parts):
+        if isinstance(part, dict):
+            if n == 0:
+                out.update(part)
+            else:
+                for docnum, score in part.items():
+                    out[docnum] = get(docnum, 0.0) + score
+            continue
+        weight = part.weight
+        for offset, dl, ids, weights in part.blocks:
+            if n == 0:
+                for docnum, w in zip(ids, weights, strict=False):
+                    out[docnum + offset] = weight * (w * k) / (w + c + dl[docnum])
+            else:
+                for docnum, w in zip(ids, weights, strict=False):
+                    total = docnum + offset
+                    out[total] = get(total, 0.0) + weight * (w * k) / (w + c + dl[docnum])
     return out
 
 
