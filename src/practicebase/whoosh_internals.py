@@ -1,11 +1,12 @@
 """The one module that relies on Whoosh 2.7.4's private internals, fenced.
 
-Three shortcuts make search fast enough to type into: posting blocks read without their
+Four shortcuts make search fast enough to type into: posting blocks read without their
 values (ranking needs only document numbers and weights), positions decoded only for the
-documents that need them (phrases, snippets), and segment files read in place instead of
-copied, their terms directories in one read (`use_lazy_buffers`). Each rests on Whoosh's
-private layout: the pickle of a postings block, `W3LeafMatcher`'s fields, the field-length
-column, `compound.BufferFile`, the hash file's directory.
+documents that need them, a block's at once (phrases), bytes columns read whole (title
+order), and segment files read in place instead of copied, their terms directories in one
+read (`use_lazy_buffers`). Each rests on Whoosh's private layout: the pickle of a postings
+block, `W3LeafMatcher`'s fields, the field-length and bytes columns, `compound.BufferFile`,
+the hash file's directory.
 
 They are used only when the installed Whoosh is the version they were written against and
 `PRACTICEBASE_PUBLIC_WHOOSH` is not set to 1; otherwise every function here answers through
