@@ -125,6 +125,10 @@ MAX_BOUND_NODES = 128
 HIGH_SHARE_MARGIN = 0.999
 # Below this many matches (or this many times the page), scoring them all is as cheap.
 MIN_PRUNED_MATCHES = 256
+# The share of a unit's highest score from which its documents are the first scored, and
+# how many of them at most.
+LEADING_SHARE = 0.4
+LEADING_POOL = 200
 
 
 @dataclass
@@ -228,7 +232,26 @@ class QueryScores:
         ]
         peaks.sort(key=lambda p: -p[1] * p[3] * p[2])
         parts = [(scores, count * peak, weight) for scores, count, weight, peak in peaks]
-        pool = self._pool(parts, matched, k)
+        # The documents scoring at least LEADING_SHARE of some unit's highest score: a few
+        # thousand of 50,000 (a unit's scores fall off fast from its highest), among them
+        # nearly always the best, so the k-th best of their exact scores is a threshold
+        # as high as it gets, found without ranking every document that matches.
+        leading = [
+            ({d: v for d, v in scores.items() if v >= LEADING_SHARE * peak}, peak)
+            for scores, _count, _weight, peak in peaks
+        ]
+        pool = set().union(*(lead for lead, _peak in leading)) & matched
+        if len(pool) > LEADING_POOL:
+            # (units whose scores are much alike lead with most of their documents: those
+            # leading in more units, by more, first)
+            summed: dict[int, float] = {}
+            get = summed.get
+            for lead, _peak in leading:
+                for d, v in lead.items():
+                    summed[d] = get(d, 0.0) + v
+            pool = set(heapq.nlargest(LEADING_POOL, pool, key=summed.__getitem__))
+        if len(pool) < k:
+            pool = self._pool(parts, matched, k)
         pooled = self.scores(pool)
         if len(pooled) < k:
             scores = self.scores(matched)
@@ -236,18 +259,27 @@ class QueryScores:
         threshold = heapq.nlargest(k, pooled.values())[-1]
         # A document whose every unit scores at most `share` of that unit's highest score is
         # bounded by `share` x the bound of all units, under the threshold: only documents
-        # scoring above that share in some unit can reach it.
+        # scoring above that share in some unit can reach it (and when that share is at
+        # least LEADING_SHARE, those are among the leading documents already picked).
         share = (
             HIGH_SHARE_MARGIN
             * threshold
             / self._bound(sum(p[1] for p in parts), sum(p[2] for p in parts))
         )
-        high = set().union(
-            *({d for d, v in scores.items() if v > cut} for scores, cut in _cuts(peaks, share))
-        )
+        if share >= LEADING_SHARE:
+            high = set().union(
+                *({d for d, v in lead.items() if v > share * peak} for lead, peak in leading)
+            )
+        else:
+            high = set().union(
+                *({d for d, v in s.items() if v > cut} for s, cut in _cuts(peaks, share))
+            )
         candidates = _reaching(parts, high & matched, threshold, self._bound)
-        scores = self.scores(candidates)
-        return Ranked(_top(scores, candidates, k), len(pooled) + len(scores))
+        # (a score is the same to the bit whichever documents are scored with it)
+        scores = self.scores(candidates - pooled.keys())
+        scored = len(pooled) + len(scores)
+        scores.update((d, pooled[d]) for d in candidates & pooled.keys())
+        return Ranked(_top(scores, candidates, k), scored)
 
     def _bound(self, bm25: float, covered: float) -> float:
         """The score of a document with this BM25 part and covered idf, with the margin."""
