@@ -213,10 +213,12 @@ class QueryScores:
         (score, docnum), highest first, equal scores by lower docnum.
 
         Pruned (MaxScore-like, over the unit scores already read): the exact scores of a few
-        documents holding the query's weightiest units give a threshold, the k-th best of
-        them; a document's score is at most (sum of the highest scores of the units it
-        matches) x (their coverage), so only documents matching units whose bound reaches
-        the threshold are scored. The result is the exhaustive one, bit for bit."""
+        documents scoring high in some unit (or, failing k of them, holding the query's
+        weightiest units together) give a threshold, the k-th best of them; a document's
+        score is at most (sum of the highest scores of the units it matches) x (their
+        coverage), so only documents matching units whose bound reaches the threshold, and
+        scoring high enough in one of them, are scored. The result is the exhaustive one,
+        bit for bit."""
         if not prune or not pruning_allowed():
             scores = self.scores()
             return Ranked(_top(scores, matched, k), len(scores))
@@ -289,8 +291,9 @@ class QueryScores:
 
     @staticmethod
     def _pool(parts: list[tuple[dict[int, float], float, float]], matched: set[int], k: int):
-        """A few matching documents likely to rank high: those holding the weightiest units
-        together, as many as keep at least k, at most a few pages of them."""
+        """A few matching documents likely to rank high, when fewer than k score high in
+        some unit: those holding the weightiest units together, as many as keep at least k,
+        at most a few pages of them."""
         pool = matched
         narrowed: list[tuple[float, dict[int, float]]] = []
         for scores, most, _weight in parts:
