@@ -49,3 +49,26 @@ def test_exit_status_and_error_kept(tmp_path: Path):
     assert "is not a knowledge base" in missing.stderr
     usage = _run("search", "--no-such-option")
     assert usage.returncode == 2 and "usage" in usage.stderr
+
+
+def test_only_commands_that_write_nothing_skip_the_usual_exit(kb: KnowledgeBase):
+    """`search` and `show` end at once; a command that may write files (here `index`) gets the
+    interpreter's usual exit, with its exit handlers."""
+    write_corpus(kb)
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('EXIT HANDLERS RAN', file=sys.stderr))\n" + ENTRY_POINT
+    )
+
+    def handlers_ran(*args: str) -> bool:
+        done = subprocess.run(
+            [sys.executable, "-c", probe, "--root", str(kb.root), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return "EXIT HANDLERS RAN" in done.stderr
+
+    assert handlers_ran("index")
+    assert not handlers_ran("search", "referrals", "--json")
