@@ -279,7 +279,14 @@ class WordList:
         data = json.loads(text)
         if not isinstance(data, dict):
             raise ValueError("word list is not a mapping")
-        return cls({str(k): int(v) for k, v in data.items()})
+        words = cls()
+        # JSON keys are strings; the parsed mapping is used as it is when every count is an
+        # int (what `to_json` writes), sparing a search a copy of the whole list.
+        if all(type(count) is int for count in data.values()):
+            words.counts = data
+        else:
+            words.counts = {k: int(v) for k, v in data.items()}
+        return words
 
 
 # --- Markdown to plain text ---------------------------------------------------------------
